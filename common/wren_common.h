@@ -1,0 +1,118 @@
+/*
+ * common/wren_common.h: small internal pieces every wren module shares.
+ * Not installed, not public. Everything here is plain data in, plain data out:
+ * no I/O but the clock and stderr.
+ *
+ *  - wren_buf: an owned, growable byte buffer with a hard size cap.
+ *  - clocks: wall-clock epoch milliseconds/seconds, monotonic nanoseconds.
+ *  - base64 (standard alphabet, padded), over OpenSSL.
+ *  - msgpack <-> JSON (jansson), with bounds on depth.
+ *  - wren__log: one line to stderr with a level, for the worker and emulator.
+ */
+#ifndef WREN_COMMON_H
+#define WREN_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "wren/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- wren_buf ---------------------------------------------------------- */
+
+/* An owned, growable buffer. `data` is always NUL-terminated after the last
+ * byte (not counted in len), so text can be read as a C string. Appending past
+ * `max_bytes` fails with WREN_ETOOBIG and leaves the buffer as it was. */
+typedef struct wren_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max_bytes; /* 0 means no cap beyond SIZE_MAX/2 */
+    int failed;       /* set by any failed append; sticky until reset */
+} wren_buf;
+
+/* Caller storage: sets an empty buffer with the given cap. Allocates nothing. */
+void wren_buf_init(wren_buf *buf, size_t max_bytes);
+/* Frees the bytes and leaves an empty buffer with the same cap. NULL-safe. */
+void wren_buf_clean_up(wren_buf *buf);
+/* Keeps the allocation, drops the contents, clears `failed`. */
+void wren_buf_reset(wren_buf *buf);
+/* Makes room for `extra` more bytes. */
+int wren_buf_reserve(wren_buf *buf, size_t extra);
+int wren_buf_append(wren_buf *buf, const void *bytes, size_t len);
+int wren_buf_append_str(wren_buf *buf, const char *s);
+int wren_buf_printf(wren_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the bytes to the caller (who frees them with free()) and empties buf. */
+char *wren_buf_detach(wren_buf *buf, size_t *len_out);
+
+/* msgpack-c write callback appending to a wren_buf: msgpack_packer_init(&pk, &buf, wren_buf_msgpack_write).
+ * A failed append is sticky: check buf->failed once at the end. */
+int wren_buf_msgpack_write(void *buf, const char *bytes, size_t len);
+
+/* ---- clocks ------------------------------------------------------------ */
+
+int64_t wren_now_ms(void);     /* wall clock, ms since the Unix epoch */
+double wren_now_s(void);       /* wall clock, seconds since the epoch, µs resolution */
+uint64_t wren_mono_ns(void);   /* monotonic clock */
+
+/* ---- base64 ------------------------------------------------------------ */
+
+/* Encodes len bytes into a new NUL-terminated string (free()). NULL on OOM. */
+char *wren_base64_encode(const void *bytes, size_t len, size_t *out_len);
+/* Decodes standard padded base64 (whitespace not allowed). Returns WREN_OK,
+ * WREN_EBADINPUT on bad characters or length, WREN_ENOMEM. *out is free()d by
+ * the caller and NUL-terminated. */
+int wren_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len);
+
+/* ---- msgpack <-> JSON ---------------------------------------------------- */
+
+#define WREN_MAX_NESTING 64
+
+/* Renders a msgpack object as JSON: bin becomes a base64 string, ext becomes
+ * {"ext": type, "data": base64}, non-finite floats become null, non-string map
+ * keys are rendered as their JSON text. Returns a new reference, or NULL if the
+ * nesting is deeper than WREN_MAX_NESTING or memory runs out. */
+json_t *wren_msgpack_to_json(const msgpack_object *obj);
+
+/* Packs JSON as msgpack: integers as ints, reals as float64, strings as str,
+ * arrays and objects as arrays and maps. Sticky-errors the packer's buffer on
+ * failure; returns WREN_OK or WREN_EBADINPUT (too deep). */
+int wren_json_to_msgpack(const json_t *json, msgpack_packer *pk);
+
+/* Unpacks exactly one msgpack object from bytes into `zone`; trailing bytes
+ * or a truncated object give WREN_EBADINPUT. The object points into zone and
+ * into `bytes` (for str/bin), which must outlive it. */
+int wren_msgpack_unpack_one(const char *bytes, size_t len, msgpack_zone *zone, msgpack_object *out);
+
+/* Depth of nesting of a msgpack object, capped at cap+1. */
+int wren_msgpack_depth(const msgpack_object *obj, int cap);
+
+/* ---- keys and ids ------------------------------------------------------ */
+
+/* True if s (len bytes) is a safe path segment: 1..128 bytes of
+ * [A-Za-z0-9._-], not "." or "..". Used for job and call ids and kernel names
+ * before any of them touches a path or a URL. */
+int wren_is_safe_id(const char *s, size_t len);
+
+/* A new random hex id (2*nbytes chars) into out (size >= 2*nbytes+1). */
+int wren_random_hex(char *out, size_t nbytes);
+
+/* ---- logging ----------------------------------------------------------- */
+
+typedef enum wren_log_level { WREN_LOG_DEBUG, WREN_LOG_INFO, WREN_LOG_WARN, WREN_LOG_ERROR } wren_log_level;
+
+/* One line on stderr, prefixed with the program tag and level. Levels below
+ * WREN_LOG (env: debug|info|warn|error; default info) are dropped. */
+void wren__log(wren_log_level level, const char *tag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything wren needs to build and test on Debian 12, skipping what
+# is already there. Run as root (or with sudo). Idempotent.
+set -euo pipefail
+
+pkgs=(
+  build-essential cmake pkg-config git
+  libcurl4-openssl-dev libssl-dev libmsgpack-dev libjansson-dev libmicrohttpd-dev libexpat1-dev
+  libopenblas-dev liblapacke-dev check
+  zip unzip python3 nodejs npm
+)
+if [ "${1:-}" = "--test" ]; then
+  # Test peers and tools: the AWS CLI v2, an SVG renderer, a static busybox for
+  # the layer's chroot test, clang with sanitizer/fuzzer runtimes, valgrind,
+  # and what aws-lambda-ric's native build needs.
+  pkgs+=(awscli librsvg2-bin busybox-static clang libclang-rt-14-dev valgrind
+         autoconf automake libtool procps iproute2)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi

@@ -1,0 +1,141 @@
+/* check_common: buffers, base64, msgpack<->JSON, ids, status strings. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wren_common.h"
+
+START_TEST(test_status_names_and_messages)
+{
+    ck_assert_str_eq(wren_status_name(WREN_OK), "WREN_OK");
+    ck_assert_str_eq(wren_status_name(WREN_ETIMEDOUT), "WREN_ETIMEDOUT");
+    ck_assert_str_eq(wren_strerror(WREN_EUNKNOWNKERNEL), "unknown kernel");
+    ck_assert_str_eq(wren_status_name(9999), "WREN_UNKNOWN");
+    for (int s = 0; s < WREN_STATUS_COUNT; s++)
+        ck_assert_str_ne(wren_strerror(s), "unknown status");
+}
+END_TEST
+
+START_TEST(test_buf_cap_refuses_and_keeps_contents)
+{
+    wren_buf b;
+    wren_buf_init(&b, 8);
+    ck_assert_int_eq(wren_buf_append_str(&b, "abcde"), WREN_OK);
+    ck_assert_int_eq(wren_buf_append_str(&b, "fghij"), WREN_ETOOBIG);
+    ck_assert_int_eq(b.failed, 1);
+    ck_assert_str_eq(b.data, "abcde");
+    ck_assert_int_eq(wren_buf_printf(&b, "%d", 12), WREN_OK);
+    ck_assert_str_eq(b.data, "abcde12");
+    size_t n;
+    char *p = wren_buf_detach(&b, &n);
+    ck_assert_uint_eq(n, 7);
+    ck_assert_ptr_null(b.data);
+    free(p);
+    wren_buf_clean_up(&b);
+}
+END_TEST
+
+START_TEST(test_base64_round_trip_and_strict_decode)
+{
+    const char *cases[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    const char *want[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t n;
+        char *e = wren_base64_encode(cases[i], strlen(cases[i]), &n);
+        ck_assert_str_eq(e, want[i]);
+        unsigned char *d;
+        size_t dn;
+        ck_assert_int_eq(wren_base64_decode(e, n, &d, &dn), WREN_OK);
+        ck_assert_uint_eq(dn, strlen(cases[i]));
+        ck_assert_mem_eq(d, cases[i], dn);
+        free(d);
+        free(e);
+    }
+    unsigned char *d;
+    size_t dn;
+    ck_assert_int_eq(wren_base64_decode("Zm9", 3, &d, &dn), WREN_EBADINPUT);
+    ck_assert_int_eq(wren_base64_decode("Zm=v", 4, &d, &dn), WREN_EBADINPUT);
+    ck_assert_int_eq(wren_base64_decode("Zm9*", 4, &d, &dn), WREN_EBADINPUT);
+    ck_assert_int_eq(wren_base64_decode("Zm 9", 4, &d, &dn), WREN_EBADINPUT);
+}
+END_TEST
+
+START_TEST(test_json_msgpack_round_trip)
+{
+    const char *text = "{\"a\":[1,-2,3.5,\"x\",null,true,false],\"b\":{\"c\":\"\xc3\xa9\"}}";
+    json_error_t err;
+    json_t *j = json_loads(text, 0, &err);
+    ck_assert_ptr_nonnull(j);
+    wren_buf b;
+    wren_buf_init(&b, 0);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, wren_buf_msgpack_write);
+    ck_assert_int_eq(wren_json_to_msgpack(j, &pk), WREN_OK);
+    msgpack_zone z;
+    msgpack_zone_init(&z, 1024);
+    msgpack_object o;
+    ck_assert_int_eq(wren_msgpack_unpack_one(b.data, b.len, &z, &o), WREN_OK);
+    json_t *back = wren_msgpack_to_json(&o);
+    ck_assert(json_equal(j, back));
+    /* A truncated object and trailing garbage are both refused. */
+    ck_assert_int_eq(wren_msgpack_unpack_one(b.data, b.len - 1, &z, &o), WREN_EBADINPUT);
+    wren_buf_append(&b, "\xc0", 1);
+    ck_assert_int_eq(wren_msgpack_unpack_one(b.data, b.len, &z, &o), WREN_EBADINPUT);
+    json_decref(back);
+    json_decref(j);
+    msgpack_zone_destroy(&z);
+    wren_buf_clean_up(&b);
+}
+END_TEST
+
+START_TEST(test_bin_renders_as_base64)
+{
+    wren_buf b;
+    wren_buf_init(&b, 0);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, wren_buf_msgpack_write);
+    msgpack_pack_bin_with_body(&pk, "foo", 3);
+    msgpack_zone z;
+    msgpack_zone_init(&z, 256);
+    msgpack_object o;
+    ck_assert_int_eq(wren_msgpack_unpack_one(b.data, b.len, &z, &o), WREN_OK);
+    json_t *j = wren_msgpack_to_json(&o);
+    ck_assert_str_eq(json_string_value(j), "Zm9v");
+    json_decref(j);
+    msgpack_zone_destroy(&z);
+    wren_buf_clean_up(&b);
+}
+END_TEST
+
+START_TEST(test_safe_ids)
+{
+    ck_assert(wren_is_safe_id("job-1_a.b", 9));
+    ck_assert(!wren_is_safe_id("..", 2));
+    ck_assert(!wren_is_safe_id(".", 1));
+    ck_assert(!wren_is_safe_id("a/b", 3));
+    ck_assert(!wren_is_safe_id("", 0));
+    ck_assert(!wren_is_safe_id("a\0b", 3));
+    char hex[33];
+    ck_assert_int_eq(wren_random_hex(hex, 16), WREN_OK);
+    ck_assert_uint_eq(strlen(hex), 32);
+    ck_assert(wren_is_safe_id(hex, 32));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_status_names_and_messages);
+    tcase_add_test(tc, test_buf_cap_refuses_and_keeps_contents);
+    tcase_add_test(tc, test_base64_round_trip_and_strict_decode);
+    tcase_add_test(tc, test_json_msgpack_round_trip);
+    tcase_add_test(tc, test_bin_renders_as_base64);
+    tcase_add_test(tc, test_safe_ids);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
