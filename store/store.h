@@ -51,6 +51,11 @@ int wren_store_list(wren_store *st, const char *prefix, wren_store_list_fn fn, v
 /* True if the key is well formed (see above). */
 int wren_store_key_ok(const char *key);
 
+/* file:// only: when on, put fsyncs the object and its directory before
+ * returning, so it survives a power cut (costs a few ms per put; off by
+ * default, or on when WREN_STORE_FSYNC=1 at open). A no-op on S3. */
+int wren_store_set_sync(wren_store *st, int on);
+
 /* Detail of the last failure (path, errno text, HTTP status); never NULL. */
 const char *wren_store_errmsg(const wren_store *st);
 
