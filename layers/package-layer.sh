@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Packages a wren worker into a self-contained Lambda layer zip:
+#
+#   bootstrap                    launcher (POSIX sh, layers/bootstrap.sh)
+#   bin/bootstrap                the real worker (built-in kernels linked in)
+#   lib/ld-linux-x86-64.so.2     the glibc loader the worker was linked against
+#   lib/libc.so.6 lib/libcurl.so.4 lib/libopenblas.so.0 ...
+#                                every shared library ldd resolves, by the name
+#                                the binaries ask for (DT_NEEDED), copied from
+#                                the real file (Debian's alternatives resolved)
+#   share/wren/MANIFEST          each file, its size, where it came from
+#   share/doc/PKG/copyright      the licence of every Debian package shipped
+#
+# Usage: package-layer.sh --bootstrap PATH --out ZIP [--stage DIR] [--no-strip]
+# The stage directory (default: ZIP's directory/stage) is emptied first.
+# Needs: ldd, readelf, zip; strip and dpkg when present.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+bootstrap="" out="" stage="" strip=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --bootstrap) bootstrap=$2; shift 2 ;;
+  --out) out=$2; shift 2 ;;
+  --stage) stage=$2; shift 2 ;;
+  --no-strip) strip=0; shift ;;
+  -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+  *) echo "package-layer: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+[ -n "$bootstrap" ] && [ -n "$out" ] || { echo "usage: $0 --bootstrap PATH --out ZIP" >&2; exit 2; }
+[ -x "$bootstrap" ] || { echo "package-layer: $bootstrap is not an executable" >&2; exit 1; }
+out=$(realpath -m "$out")
+[ -n "$stage" ] || stage=$(dirname "$out")/stage
+stage=$(realpath -m "$stage")
+
+rm -rf "$stage"
+mkdir -p "$stage/bin" "$stage/lib" "$stage/share/wren" "$(dirname "$out")"
+
+# The loader the binary names in PT_INTERP (ld-linux-x86-64.so.2 on x86_64,
+# ld-linux-aarch64.so.1 on arm64): the launcher runs the worker through it.
+interp=$(readelf -lW "$bootstrap" | sed -n 's/.*\[Requesting program interpreter: \(.*\)\]/\1/p')
+[ -n "$interp" ] || { echo "package-layer: $bootstrap has no program interpreter (static?)" >&2; exit 1; }
+loader=$(basename "$interp")
+
+# ldd under a clean environment, so a developer's LD_LIBRARY_PATH cannot pick
+# what ships. Lines are "soname => /path (addr)", or "/path/ld.so (addr)".
+ldd_out=$(env -u LD_LIBRARY_PATH -u LD_PRELOAD ldd "$bootstrap")
+if grep -q 'not found' <<<"$ldd_out"; then
+  echo "package-layer: unresolved libraries:" >&2
+  grep 'not found' <<<"$ldd_out" >&2
+  exit 1
+fi
+
+declare -A shipped=() # name in lib/ -> source file
+add_lib() { # add_lib NAME PATH
+  local name=$1 src
+  src=$(readlink -f "$2")
+  [ -f "$src" ] || { echo "package-layer: $2 does not resolve to a file" >&2; exit 1; }
+  [ -n "${shipped[$name]:-}" ] && return 0
+  shipped[$name]=$src
+  cp "$src" "$stage/lib/$name"
+  chmod 0755 "$stage/lib/$name"
+}
+
+while read -r line; do
+  case "$line" in
+  *' => '*)
+    name=${line%% =>*}
+    path=${line#*=> }
+    path=${path%% (*}
+    add_lib "$name" "$path"
+    ;;
+  /*)
+    add_lib "$loader" "${line%% (*}"
+    ;;
+  esac
+done <<<"$ldd_out"
+[ -n "${shipped[$loader]:-}" ] || add_lib "$loader" "$interp"
+
+# glibc dlopen()s libgcc_s for unwinding (pthread_cancel, pthread_exit,
+# backtrace), so ldd does not list it unless something links it directly.
+if [ -z "${shipped[libgcc_s.so.1]:-}" ]; then
+  gcc_s=$(env -u LD_LIBRARY_PATH ldconfig -p 2>/dev/null | awk '/libgcc_s.so.1 / && /x86-64|AArch64/ {print $NF; exit}')
+  [ -n "$gcc_s" ] && add_lib libgcc_s.so.1 "$gcc_s"
+fi
+
+cp "$bootstrap" "$stage/bin/bootstrap"
+chmod 0755 "$stage/bin/bootstrap"
+if [ "$strip" = 1 ] && command -v strip >/dev/null; then
+  # Debug sections only: symbol tables stay, so crash reports keep names.
+  strip --strip-debug "$stage/bin/bootstrap" "$stage"/lib/*
+fi
+
+sed "s/@WREN_LOADER@/$loader/g" "$here/bootstrap.sh" >"$stage/bootstrap"
+chmod 0755 "$stage/bootstrap"
+
+# Provenance and licences: glibc, libgfortran, OpenBLAS, curl... are
+# redistributed, so their copyright files go with them.
+{
+  echo "# wren layer: file, size in bytes, source, Debian package"
+  printf '%s\t%s\t%s\t%s\n' bin/bootstrap "$(stat -c %s "$stage/bin/bootstrap")" "$(readlink -f "$bootstrap")" wren
+  for name in $(printf '%s\n' "${!shipped[@]}" | sort); do
+    src=${shipped[$name]}
+    pkg=-
+    if command -v dpkg >/dev/null; then
+      # dpkg knows the path under /usr/lib or /lib (merged /usr): try both.
+      pkg=$(dpkg -S "$src" 2>/dev/null || dpkg -S "${src#/usr}" 2>/dev/null || true)
+      pkg=${pkg%%:*}
+      [ -n "$pkg" ] || pkg=-
+      if [ "$pkg" != - ] && [ -f "/usr/share/doc/$pkg/copyright" ]; then
+        mkdir -p "$stage/share/doc/$pkg"
+        cp "/usr/share/doc/$pkg/copyright" "$stage/share/doc/$pkg/copyright"
+      fi
+    fi
+    printf '%s\t%s\t%s\t%s\n' "lib/$name" "$(stat -c %s "$stage/lib/$name")" "$src" "$pkg"
+  done
+} >"$stage/share/wren/MANIFEST"
+
+# A reproducible zip: sorted entries, fixed times, no extra attributes beyond
+# the Unix mode (Lambda keeps the executable bits from it).
+find "$stage" -exec touch -h -d '2000-01-01 00:00:00 UTC' {} +
+rm -f "$out"
+(cd "$stage" && find . -type f | LC_ALL=C sort | sed 's|^\./||' | zip -q -X -9 "$out" -@)
+
+unzipped=$(du -sb --apparent-size "$stage" | cut -f1)
+zipped=$(stat -c %s "$out")
+echo "package-layer: $out: $zipped bytes zipped, $unzipped bytes unzipped, ${#shipped[@]} libraries (loader $loader)"
