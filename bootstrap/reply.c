@@ -1,0 +1,230 @@
+/* Replies: the sync response, the status object and error typing, as exact
+ * compact JSON built with jansson (key order is insertion order). */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootstrap.h"
+
+void wren__error_type(const char *kernel_type, int status, char *out, size_t out_size)
+{
+    if (kernel_type && kernel_type[0]) {
+        if (strchr(kernel_type, '.'))
+            snprintf(out, out_size, "%s", kernel_type);
+        else
+            snprintf(out, out_size, "Wren.%s", kernel_type);
+        return;
+    }
+    switch (status) {
+    case WREN_EBADINPUT:
+        snprintf(out, out_size, "Wren.BadInput");
+        break;
+    case WREN_EUNKNOWNKERNEL:
+        snprintf(out, out_size, "Wren.UnknownKernel");
+        break;
+    case WREN_ECRASH:
+        snprintf(out, out_size, "Wren.KernelCrash");
+        break;
+    case WREN_ESTORE:
+        snprintf(out, out_size, "Wren.StoreError");
+        break;
+    case WREN_ETIMEDOUT:
+        snprintf(out, out_size, "Sandbox.Timedout");
+        break;
+    default:
+        snprintf(out, out_size, "Wren.KernelError");
+        break;
+    }
+}
+
+const char *wren__signal_name(int sig, char *buf, size_t buf_size)
+{
+    /* sigabbrev_np is glibc >= 2.32; a table keeps this portable and exact. */
+    static const struct {
+        int sig;
+        const char *name;
+    } names[] = {
+        {SIGSEGV, "SIGSEGV"}, {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+        {SIGILL, "SIGILL"},   {SIGKILL, "SIGKILL"}, {SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"},
+        {SIGHUP, "SIGHUP"},   {SIGPIPE, "SIGPIPE"}, {SIGQUIT, "SIGQUIT"}, {SIGTRAP, "SIGTRAP"},
+        {SIGSYS, "SIGSYS"},   {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"}, {SIGALRM, "SIGALRM"},
+        {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].sig == sig)
+            return names[i].name;
+    snprintf(buf, buf_size, "signal %d", sig);
+    return buf;
+}
+
+typedef struct s_dump_ctx {
+    wren_buf *out;
+    int rc; /* the first append failure: WREN_ETOOBIG (cap) or WREN_ENOMEM */
+} s_dump_ctx;
+
+static int s_dump_cb(const char *bytes, size_t size, void *data)
+{
+    s_dump_ctx *d = data;
+    int rc = wren_buf_append(d->out, bytes, size);
+    if (rc != WREN_OK && d->rc == WREN_OK)
+        d->rc = rc;
+    return rc == WREN_OK ? 0 : -1;
+}
+
+/* Appends json to out, compact; consumes the reference. */
+static int s_dump(json_t *json, wren_buf *out)
+{
+    if (!json)
+        return WREN_ENOMEM;
+    s_dump_ctx d = {out, WREN_OK};
+    int rc = json_dump_callback(json, s_dump_cb, &d, JSON_COMPACT) == 0 ? WREN_OK : WREN_ENOMEM;
+    if (rc != WREN_OK && d.rc != WREN_OK)
+        rc = d.rc;
+    json_decref(json);
+    return rc;
+}
+
+/* FLOP counts are integral almost always; print them as integers when exact. */
+static json_t *s_flops(double flops)
+{
+    if (isfinite(flops) && flops == floor(flops) && fabs(flops) < 9007199254740992.0)
+        return json_integer((json_int_t)flops);
+    return isfinite(flops) ? json_real(flops) : json_null();
+}
+
+/* A time in epoch seconds, or null when the stage was never reached. */
+static json_t *s_time(double t)
+{
+    return t > 0 ? json_real(t) : json_null();
+}
+
+/* A JSON string from text that may not be valid UTF-8 (kernel logs and
+ * messages): when jansson refuses it, non-ASCII bytes become '?'. */
+static json_t *s_text(const char *text)
+{
+    json_t *j = json_string(text);
+    if (j)
+        return j;
+    char *copy = strdup(text);
+    if (!copy)
+        return NULL;
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+/* Sets key to value, taking the reference; records any failure in *ok. */
+static void s_set(json_t *obj, const char *key, json_t *value, int *ok)
+{
+    if (!value || json_object_set_new(obj, key, value) != 0)
+        *ok = 0;
+}
+
+int wren__response_json(const char *kernel, const char *result, size_t result_len, int as_msgpack, double flops,
+                        const wren__timings *t, wren_buf *out)
+{
+    int rc = WREN_OK;
+    json_t *root = NULL;
+    json_t *res = NULL;
+    msgpack_zone zone;
+    msgpack_zone_init(&zone, 2048);
+    if (as_msgpack) {
+        size_t n = 0;
+        char *b64 = wren_base64_encode(result, result_len, &n);
+        res = b64 ? json_stringn(b64, n) : NULL;
+        free(b64);
+        if (!res) {
+            rc = WREN_ENOMEM;
+            goto cleanup;
+        }
+    } else {
+        msgpack_object obj;
+        if ((rc = wren_msgpack_unpack_one(result, result_len, &zone, &obj)) != WREN_OK)
+            goto cleanup;
+        res = wren_msgpack_to_json(&obj);
+        if (!res) {
+            rc = wren_msgpack_depth(&obj, WREN_MAX_NESTING) > WREN_MAX_NESTING ? WREN_EBADINPUT : WREN_ENOMEM;
+            goto cleanup;
+        }
+    }
+    root = json_object();
+    int ok = root != NULL;
+    if (ok) {
+        s_set(root, "wren", json_integer(1), &ok);
+        s_set(root, "kernel", s_text(kernel), &ok);
+        s_set(root, as_msgpack ? "result_b64" : "result", res, &ok);
+        res = NULL;
+        s_set(root, "flops", s_flops(flops), &ok);
+        json_t *tj = json_object();
+        if (tj) {
+            s_set(tj, "received", s_time(t->received), &ok);
+            s_set(tj, "setup_done", s_time(t->setup_done), &ok);
+            s_set(tj, "kernel_done", s_time(t->kernel_done), &ok);
+        }
+        s_set(root, "timings", tj, &ok);
+    }
+    if (!ok) {
+        rc = WREN_ENOMEM;
+        goto cleanup;
+    }
+    rc = s_dump(root, out);
+    root = NULL;
+cleanup:
+    json_decref(res);
+    json_decref(root);
+    msgpack_zone_destroy(&zone);
+    return rc;
+}
+
+int wren__status_json(const wren__status_info *in, wren_buf *out)
+{
+    json_t *root = json_object();
+    int ok = root != NULL;
+    if (!ok)
+        return WREN_ENOMEM;
+    s_set(root, "wren", json_integer(1), &ok);
+    s_set(root, "job", json_string(in->job ? in->job : ""), &ok);
+    s_set(root, "call", json_string(in->call ? in->call : ""), &ok);
+    s_set(root, "attempt", json_integer(in->attempt), &ok);
+    s_set(root, "kernel", json_string(in->kernel ? in->kernel : ""), &ok);
+    s_set(root, "ok", json_boolean(in->ok), &ok);
+    if (!in->ok) {
+        const char *type = in->error_type ? in->error_type : "Wren.KernelError";
+        const char *msg = in->error_message ? in->error_message : "";
+        json_t *e = json_object();
+        if (e) {
+            s_set(e, "type", s_text(type), &ok);
+            s_set(e, "message", s_text(msg), &ok);
+        }
+        s_set(root, "error", e, &ok);
+    } else {
+        if (in->result_key) {
+            s_set(root, "result_key", json_string(in->result_key), &ok);
+        } else {
+            size_t n = 0;
+            char *b64 = wren_base64_encode(in->result ? in->result : "", in->result_len, &n);
+            s_set(root, "result_b64", b64 ? json_stringn(b64, n) : NULL, &ok);
+            free(b64);
+        }
+        s_set(root, "result_bytes", json_integer((json_int_t)in->result_bytes), &ok);
+    }
+    s_set(root, "flops", s_flops(in->flops), &ok);
+    s_set(root, "t_submit", in->has_t_submit ? json_real(in->t_submit) : json_null(), &ok);
+    s_set(root, "t_start", s_time(in->t_start), &ok);
+    s_set(root, "t_setup", s_time(in->t_setup), &ok);
+    s_set(root, "t_kernel", s_time(in->t_kernel), &ok);
+    s_set(root, "t_written", s_time(in->t_written), &ok);
+    s_set(root, "instance", json_string(in->instance ? in->instance : ""), &ok);
+    s_set(root, "cold", json_boolean(in->cold), &ok);
+    s_set(root, "log_tail", s_text(in->log_tail ? in->log_tail : ""), &ok);
+    if (!ok) {
+        json_decref(root);
+        return WREN_ENOMEM;
+    }
+    return s_dump(root, out);
+}
