@@ -67,6 +67,10 @@ typedef struct wren_kernel_def {
  * A duplicate name is recorded, not ignored: wren_kernels_check() then fails
  * at start-up naming both. */
 void wren_kernel_register(const wren_kernel_def *def);
+/* The same, remembering where the registration is written (WREN_KERNEL passes
+ * __FILE__ and __LINE__) so a duplicate can be reported precisely. `file` is
+ * not copied either. */
+void wren_kernel_register_at(const wren_kernel_def *def, const char *file, int line);
 
 /* Registers a kernel from a user's own source file when that file's object is
  * linked into the worker, or when the shared object holding it is loaded.
@@ -77,7 +81,7 @@ void wren_kernel_register(const wren_kernel_def *def);
     static const wren_kernel_def wren__kdef_##line = {name, fn, doc};                      \
     __attribute__((constructor)) static void wren__kreg_##line(void)                       \
     {                                                                                      \
-        wren_kernel_register(&wren__kdef_##line);                                          \
+        wren_kernel_register_at(&wren__kdef_##line, __FILE__, line);                       \
     }
 
 /* ---- reading arguments --------------------------------------------------- */
@@ -124,6 +128,15 @@ int wren_array_expect(const msgpack_object *obj, wren_dtype dtype, int ndim, wre
 /* Copies the data into caller memory of at least size_bytes (aligned for the
  * dtype), converting from little-endian where the host is not. */
 void wren_array_copy(const wren_array_view *view, void *dst);
+/* Reads a numeric matrix or vector as doubles, from either an array map of
+ * any dtype (converted) or nested msgpack arrays of numbers ([1, 2] or
+ * [[1, 2], [3, 4]], rows of equal length: what plain JSON arguments become).
+ * Accepts 1 or 2 dimensions, at most max_ndim. On success *data is a new
+ * 64-byte-aligned row-major buffer the caller free()s (NULL when the array is
+ * empty) and shape->ndim/shape/count are set (shape->data is NULL).
+ * WREN_EBADINPUT with a reason in msg, or WREN_ENOMEM. */
+int wren_array_get_f64(const msgpack_object *obj, int max_ndim, wren_array_view *shape, double **data, char *msg,
+                       size_t msg_size);
 /* Packs an array; `data` is host-order, count * element size bytes. */
 int wren_array_pack(msgpack_packer *pk, wren_dtype dtype, int ndim, const uint64_t *shape, const void *data);
 
