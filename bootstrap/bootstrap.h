@@ -35,7 +35,7 @@ extern "C" {
 #define WREN__URL_MAX_BYTES 2048
 #define WREN__KEY_MAX_BYTES 1024
 #define WREN__ERR_TYPE_MAX 128
-#define WREN__ERR_MSG_MAX 1024
+#define WREN__ERR_MSG_MAX 2048
 #define WREN__LOG_TAIL_MAX 4096
 
 /* ---- the event ---------------------------------------------------------- */
