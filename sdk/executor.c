@@ -1,0 +1,1169 @@
+/*
+ * The executor: configuration, the embedded local backend, calls, futures,
+ * completion by listing, retries and deadlines.
+ *
+ * One thread drives everything: wren_map submits invokes and pumps the
+ * invoker until each is accepted; wren_wait and wren_future_result run
+ * polling rounds (s_poll), each one LIST of JOB/ in the store plus a GET per
+ * newly finished call, then deadlines, retries and reducers.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "invoke.h"
+#include "sdk_internal.h"
+#include "store.h"
+#ifdef WREN_SDK_HAVE_EMULATOR
+#include "emulator.h"
+#endif
+
+#ifndef WREN_DEFAULT_BOOTSTRAP
+#define WREN_DEFAULT_BOOTSTRAP "bootstrap"
+#endif
+
+#define S_DEFAULT_INLINE ((size_t)256 * 1024)
+/* Results are read whole into memory; past this a result object is refused. */
+#define S_RESULT_MAX ((size_t)2 << 30)
+#define S_POLL_MIN_MS 1
+#define S_POLL_MAX_MS 200
+
+struct wren_future {
+    wren_executor *ex;
+    size_t index;
+    char call[16];
+    char *kernel;
+    wren_future_state state;
+    int status;
+    int attempt;   /* the latest attempt invoked (0-based) */
+    int attempts;  /* invocations made */
+    int invoking;  /* an invoke request is queued or in flight */
+    int started;   /* invoked at least once (reducers wait for their inputs) */
+    char *args_b64;     /* inline arguments, kept for retries */
+    int args_in_store;  /* arguments are at JOB/CALL/in */
+    uint64_t sent_ns;   /* monotonic time of the latest invoke */
+    char *error_type, *error_message, *log_tail;
+    wren_timings tm;
+    char *result;
+    size_t result_len;
+    msgpack_zone zone;
+    msgpack_object obj;
+    int decoded;
+    /* map_reduce: the reducer's inputs and extra argument */
+    wren_future **deps;
+    size_t n_deps;
+    char *extra;
+    size_t extra_len;
+};
+
+struct wren_executor {
+    char job[136];
+    char *function;
+    char *store_url;
+    char *store_json;   /* the store URL as a JSON string, quotes included */
+    char *invoke_url;
+    char *tmp_dir;      /* made here, removed at destroy */
+    wren_store *store;
+    void *emulator;     /* wren_emulator *, when embedded */
+    wren__invoker *inv;
+    size_t inline_threshold;
+    double deadline_s;  /* timeout_s + slack */
+    int retries;
+    int keep_data;
+    int own_store_data; /* the job's objects live in a store the user gave: delete them at destroy */
+    wren_progress_fn progress;
+    void *progress_user;
+    wren_future **calls;
+    size_t n_calls, cap_calls;
+    size_t n_done, n_failed, n_retried;
+    size_t last_reported;
+    double t_first;
+    uint64_t last_outcome_ns;
+    int poll_ms;
+    char errmsg[512];
+};
+
+static __thread char s_last_error[512];
+
+const char *wren_last_error(void)
+{
+    return s_last_error;
+}
+
+static void s_err(wren_executor *ex, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_err(wren_executor *ex, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ex ? ex->errmsg : s_last_error, ex ? sizeof ex->errmsg : sizeof s_last_error, fmt, ap);
+    va_end(ap);
+    if (ex)
+        snprintf(s_last_error, sizeof s_last_error, "%s", ex->errmsg);
+}
+
+void wren_config_init(wren_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+}
+
+/* ---- finding the bootstrap -------------------------------------------------- */
+
+static int s_is_exec(const char *p)
+{
+    struct stat st;
+    return p && stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+/* $WREN_BOOTSTRAP, then `bootstrap` beside this executable, then the path
+ * CMake compiled in. */
+int wren__find_bootstrap(char *out, size_t size)
+{
+    const char *e = getenv("WREN_BOOTSTRAP");
+    if (e && *e) {
+        if (!s_is_exec(e))
+            return WREN_ENOTFOUND;
+        snprintf(out, size, "%s", e);
+        return WREN_OK;
+    }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            if ((size_t)snprintf(out, size, "%s/bootstrap", self) < size && s_is_exec(out))
+                return WREN_OK;
+        }
+    }
+    if (s_is_exec(WREN_DEFAULT_BOOTSTRAP)) {
+        snprintf(out, size, "%s", WREN_DEFAULT_BOOTSTRAP);
+        return WREN_OK;
+    }
+    return WREN_ENOTFOUND;
+}
+
+/* ---- executor lifecycle ------------------------------------------------------ */
+
+static int s_mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+        return WREN_ETOOBIG;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+                return WREN_EIO;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+        return WREN_EIO;
+    return WREN_OK;
+}
+
+static int s_make_tmp(wren_executor *ex)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[PATH_MAX];
+    snprintf(tmpl, sizeof tmpl, "%s/wren-XXXXXX", base && base[0] == '/' ? base : "/tmp");
+    if (!mkdtemp(tmpl)) {
+        s_err(ex, "mkdtemp %s: %s", tmpl, strerror(errno));
+        return WREN_EIO;
+    }
+    ex->tmp_dir = strdup(tmpl);
+    return ex->tmp_dir ? WREN_OK : WREN_ENOMEM;
+}
+
+static int s_start_embedded(wren_executor *ex, const wren_config *cfg)
+{
+#ifdef WREN_SDK_HAVE_EMULATOR
+    char boot[PATH_MAX];
+    if (cfg->bootstrap_path) {
+        if (!s_is_exec(cfg->bootstrap_path)) {
+            s_err(ex, "bootstrap '%s' is not an executable file", cfg->bootstrap_path);
+            return WREN_ENOTFOUND;
+        }
+        snprintf(boot, sizeof boot, "%s", cfg->bootstrap_path);
+    } else if (wren__find_bootstrap(boot, sizeof boot) != WREN_OK) {
+        s_err(ex, "no bootstrap found: set WREN_BOOTSTRAP, or put it beside this program, or build it at %s",
+              WREN_DEFAULT_BOOTSTRAP);
+        return WREN_ENOTFOUND;
+    }
+    char log_path[PATH_MAX];
+    if (cfg->log_path) {
+        snprintf(log_path, sizeof log_path, "%s", cfg->log_path);
+    } else {
+        if (!ex->tmp_dir) {
+            int rc = s_make_tmp(ex);
+            if (rc != WREN_OK)
+                return rc;
+        }
+        snprintf(log_path, sizeof log_path, "%s/workers.log", ex->tmp_dir);
+    }
+    wren_emulator_function fn = {
+        .name = ex->function,
+        .bootstrap_path = boot,
+        .handler = cfg->handler,
+        .task_root = cfg->task_root,
+        .concurrency = cfg->concurrency,
+        .timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 60,
+        .memory_mb = cfg->memory_mb,
+        /* The SDK retries itself, counting attempts; the service must not. */
+        .async_retries = 0,
+    };
+    wren_emulator_config ec = {
+        .host = "127.0.0.1",
+        .port = 0,
+        .functions = &fn,
+        .n_functions = 1,
+        .log_path = log_path,
+        .quiet = cfg->quiet,
+    };
+    wren_emulator *em = NULL;
+    int rc = wren_emulator_start(&ec, &em);
+    if (rc != WREN_OK) {
+        s_err(ex, "embedded emulator: %s", wren_emulator_errmsg());
+        return rc;
+    }
+    ex->emulator = em;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", wren_emulator_port(em));
+    ex->invoke_url = strdup(url);
+    return ex->invoke_url ? WREN_OK : WREN_ENOMEM;
+#else
+    (void)cfg;
+    s_err(ex, "this build has no embedded emulator: set invoke_url");
+    return WREN_EINVAL;
+#endif
+}
+
+int wren_executor_new(const wren_config *cfg_in, wren_executor **out)
+{
+    *out = NULL;
+    s_last_error[0] = '\0';
+    wren_config dflt;
+    wren_config_init(&dflt);
+    const wren_config *cfg = cfg_in ? cfg_in : &dflt;
+    int rc = WREN_ENOMEM;
+    wren_executor *ex = calloc(1, sizeof *ex);
+    if (!ex) {
+        s_err(NULL, "out of memory");
+        return WREN_ENOMEM;
+    }
+    if (cfg->backend != WREN_BACKEND_LOCAL) {
+        s_err(ex, "the AWS backend is not in this build yet");
+        rc = WREN_EINVAL;
+        goto cleanup;
+    }
+    ex->function = strdup(cfg->function_name ? cfg->function_name : "wren");
+    if (!ex->function)
+        goto cleanup;
+    if (!wren_is_safe_id(ex->function, strlen(ex->function))) {
+        s_err(ex, "bad function name '%s'", ex->function);
+        rc = WREN_EINVAL;
+        goto cleanup;
+    }
+    if (cfg->job_id) {
+        if (!wren_is_safe_id(cfg->job_id, strlen(cfg->job_id))) {
+            s_err(ex, "bad job id '%s' (want [A-Za-z0-9._-]{1,128})", cfg->job_id);
+            rc = WREN_EINVAL;
+            goto cleanup;
+        }
+        snprintf(ex->job, sizeof ex->job, "%s", cfg->job_id);
+    } else {
+        char hex[13];
+        if (wren_random_hex(hex, 6) != WREN_OK) {
+            rc = WREN_ESYS;
+            goto cleanup;
+        }
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        snprintf(ex->job, sizeof ex->job, "j-%04d%02d%02dT%02d%02d%02d-%s", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, hex);
+    }
+    ex->inline_threshold = cfg->inline_threshold_bytes ? cfg->inline_threshold_bytes : S_DEFAULT_INLINE;
+    ex->deadline_s = (cfg->timeout_s > 0 ? cfg->timeout_s : 60) + (cfg->deadline_slack_s > 0 ? cfg->deadline_slack_s : 10);
+    ex->retries = cfg->retries > 0 ? cfg->retries : 0;
+    ex->keep_data = cfg->keep_data;
+    ex->progress = cfg->progress;
+    ex->progress_user = cfg->progress_user;
+    ex->poll_ms = 2;
+
+    /* The store: the user's, the kept default, or a fresh temporary one. */
+    char url[PATH_MAX + 16];
+    if (cfg->store_url) {
+        snprintf(url, sizeof url, "%s", cfg->store_url);
+        ex->own_store_data = !cfg->keep_data;
+    } else if (cfg->keep_data) {
+        rc = wren__default_store_url(url, sizeof url);
+        if (rc != WREN_OK) {
+            s_err(ex, "no default store: set WREN_STORE or HOME");
+            goto cleanup;
+        }
+        if (!strncmp(url, "file://", 7) && (rc = s_mkdirs(url + 7)) != WREN_OK) {
+            s_err(ex, "cannot make %s", url + 7);
+            goto cleanup;
+        }
+    } else {
+        if ((rc = s_make_tmp(ex)) != WREN_OK)
+            goto cleanup;
+        snprintf(url, sizeof url, "file://%s/store", ex->tmp_dir);
+    }
+    rc = wren_store_open(url, &ex->store);
+    if (rc != WREN_OK) {
+        s_err(ex, "store %s: %s", url, wren_strerror(rc));
+        goto cleanup;
+    }
+    rc = WREN_ENOMEM;
+    ex->store_url = strdup(wren_store_url(ex->store));
+    json_t *js = json_string(ex->store_url ? ex->store_url : "");
+    ex->store_json = js ? json_dumps(js, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(js);
+    if (!ex->store_url || !ex->store_json)
+        goto cleanup;
+
+    if (cfg->invoke_url) {
+        ex->invoke_url = strdup(cfg->invoke_url);
+        if (!ex->invoke_url)
+            goto cleanup;
+    } else if ((rc = s_start_embedded(ex, cfg)) != WREN_OK) {
+        goto cleanup;
+    }
+    wren__invoker_config ic = {
+        .base_url = ex->invoke_url,
+        .function_name = ex->function,
+        .max_in_flight = cfg->max_in_flight,
+    };
+    rc = wren__invoker_new(&ic, &ex->inv);
+    if (rc != WREN_OK) {
+        s_err(ex, "invoker: %s", wren_strerror(rc));
+        goto cleanup;
+    }
+    *out = ex;
+    ex = NULL;
+    rc = WREN_OK;
+cleanup:
+    if (ex) {
+        if (!s_last_error[0])
+            s_err(ex, "%s", wren_strerror(rc));
+        ex->keep_data = 0;
+        wren_executor_destroy(ex);
+    }
+    return rc;
+}
+
+static void s_future_free(wren_future *f)
+{
+    if (!f)
+        return;
+    free(f->kernel);
+    free(f->args_b64);
+    free(f->error_type);
+    free(f->error_message);
+    free(f->log_tail);
+    free(f->result);
+    if (f->decoded)
+        msgpack_zone_destroy(&f->zone);
+    free(f->deps);
+    free(f->extra);
+    free(f);
+}
+
+static const char *s_state_name(wren_future_state s)
+{
+    switch (s) {
+    case WREN_FUTURE_PENDING:
+        return "pending";
+    case WREN_FUTURE_DONE:
+        return "done";
+    case WREN_FUTURE_FAILED:
+        return "failed";
+    case WREN_FUTURE_CANCELLED:
+        return "cancelled";
+    }
+    return "pending";
+}
+
+/* JOB/manifest: every call's kernel and host-side outcome, for `wren
+ * results/status/plot` later (the statuses alone miss calls that never
+ * reported, such as timeouts). */
+static void s_write_manifest(wren_executor *ex)
+{
+    json_t *root = json_object();
+    json_t *calls = json_array();
+    if (!root || !calls) {
+        json_decref(root);
+        json_decref(calls);
+        return;
+    }
+    json_object_set_new(root, "wren", json_integer(1));
+    json_object_set_new(root, "job", json_string(ex->job));
+    json_object_set_new(root, "function", json_string(ex->function));
+    json_object_set_new(root, "n_calls", json_integer((json_int_t)ex->n_calls));
+    for (size_t i = 0; i < ex->n_calls; i++) {
+        wren_future *f = ex->calls[i];
+        json_t *c = json_pack("{s:s, s:s, s:s, s:i, s:f}", "call", f->call, "kernel", f->kernel, "state",
+                              s_state_name(f->state), "attempts", f->attempts, "t_submit", f->tm.t_submit);
+        if (c && f->error_type)
+            json_object_set_new(c, "error",
+                                json_pack("{s:s, s:s}", "type", f->error_type, "message",
+                                          f->error_message ? f->error_message : ""));
+        if (c)
+            json_array_append_new(calls, c);
+    }
+    json_object_set_new(root, "calls", calls);
+    char *text = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    if (!text)
+        return;
+    char key[160];
+    snprintf(key, sizeof key, "%s/manifest", ex->job);
+    wren_store_put(ex->store, key, text, strlen(text));
+    free(text);
+}
+
+static int s_delete_cb(const char *key, uint64_t size, void *user)
+{
+    (void)size;
+    wren_store_delete(user, key);
+    return 0;
+}
+
+void wren_executor_destroy(wren_executor *ex)
+{
+    if (!ex)
+        return;
+    /* Stop the workers first, so nothing writes to the store while it goes. */
+    wren__invoker_destroy(ex->inv);
+#ifdef WREN_SDK_HAVE_EMULATOR
+    wren_emulator_stop(ex->emulator);
+#endif
+    if (ex->store && ex->n_calls) {
+        if (ex->keep_data) {
+            s_write_manifest(ex);
+        } else if (ex->own_store_data) {
+            char prefix[160];
+            snprintf(prefix, sizeof prefix, "%s/", ex->job);
+            wren_store_list(ex->store, prefix, s_delete_cb, ex->store);
+        }
+    }
+    wren_store_destroy(ex->store);
+    if (ex->tmp_dir) {
+        if (ex->keep_data && ex->store_url && !strncmp(ex->store_url, "file://", 7) &&
+            !strncmp(ex->store_url + 7, ex->tmp_dir, strlen(ex->tmp_dir)))
+            ; /* the store lives in it and was asked to be kept */
+        else
+            wren__remove_tree(ex->tmp_dir);
+    }
+    for (size_t i = 0; i < ex->n_calls; i++)
+        s_future_free(ex->calls[i]);
+    free(ex->calls);
+    free(ex->function);
+    free(ex->store_url);
+    free(ex->store_json);
+    free(ex->invoke_url);
+    free(ex->tmp_dir);
+    free(ex);
+}
+
+const char *wren_executor_job(const wren_executor *ex)
+{
+    return ex->job;
+}
+const char *wren_executor_store_url(const wren_executor *ex)
+{
+    return ex->store_url;
+}
+const char *wren_executor_invoke_url(const wren_executor *ex)
+{
+    return ex->invoke_url;
+}
+const char *wren_executor_errmsg(const wren_executor *ex)
+{
+    return ex ? ex->errmsg : s_last_error;
+}
+
+/* ---- outcomes ------------------------------------------------------------------ */
+
+static void s_report(wren_executor *ex)
+{
+    /* Any change of done, failed or retried counts is news. */
+    size_t sum = ex->n_done + ex->n_failed + ex->n_retried;
+    if (!ex->progress || sum == ex->last_reported)
+        return;
+    ex->last_reported = sum;
+    wren_progress p = {
+        .submitted = ex->n_calls,
+        .done = ex->n_done,
+        .failed = ex->n_failed,
+        .retried = ex->n_retried,
+        .elapsed_s = ex->t_first > 0 ? wren_now_s() - ex->t_first : 0,
+    };
+    ex->progress(&p, ex->progress_user);
+}
+
+/* A future gets exactly one outcome: later ones are ignored by every caller
+ * checking state first, so a duplicate never overwrites or counts twice. */
+static void s_finish_ok(wren_executor *ex, wren_future *f, char *result, size_t len)
+{
+    f->state = WREN_FUTURE_DONE;
+    f->status = WREN_OK;
+    f->result = result;
+    f->result_len = len;
+    f->tm.t_seen = wren_now_s();
+    free(f->args_b64);
+    f->args_b64 = NULL;
+    ex->n_done++;
+    ex->last_outcome_ns = wren_mono_ns();
+}
+
+static void s_finish_err(wren_executor *ex, wren_future *f, int status, const char *type, const char *msg,
+                         const char *log_tail)
+{
+    f->state = status == WREN_ECANCELLED ? WREN_FUTURE_CANCELLED : WREN_FUTURE_FAILED;
+    f->status = status;
+    free(f->error_type);
+    free(f->error_message);
+    free(f->log_tail);
+    f->error_type = strdup(type);
+    f->error_message = strdup(msg ? msg : "");
+    f->log_tail = log_tail && *log_tail ? strdup(log_tail) : NULL;
+    f->tm.t_seen = wren_now_s();
+    free(f->args_b64);
+    f->args_b64 = NULL;
+    ex->n_failed++;
+    ex->last_outcome_ns = wren_mono_ns();
+}
+
+/* ---- invoking ------------------------------------------------------------------ */
+
+static int s_send(wren_executor *ex, wren_future *f)
+{
+    wren_buf ev;
+    wren_buf_init(&ev, 0);
+    double now = wren_now_s();
+    wren_buf_printf(&ev, "{\"wren\":1,\"kernel\":\"%s\",\"job\":\"%s\",\"call\":\"%s\",\"attempt\":%d,"
+                         "\"t_submit\":%.6f,\"store\":%s",
+                    f->kernel, ex->job, f->call, f->attempt, now, ex->store_json);
+    if (f->args_in_store)
+        wren_buf_printf(&ev, ",\"input\":\"%s/%s/in\"}", ex->job, f->call);
+    else if (f->args_b64)
+        wren_buf_printf(&ev, ",\"args_b64\":\"%s\"}", f->args_b64);
+    else
+        wren_buf_append_str(&ev, "}");
+    if (ev.failed) {
+        wren_buf_clean_up(&ev);
+        return WREN_ENOMEM;
+    }
+    size_t len = 0;
+    char *body = wren_buf_detach(&ev, &len);
+    if (ex->t_first == 0)
+        ex->t_first = now;
+    f->tm.t_submit = now;
+    f->sent_ns = wren_mono_ns();
+    f->attempts++;
+    f->invoking = 1;
+    f->started = 1;
+    return wren__invoker_submit(ex->inv, body, len, f);
+}
+
+static void s_on_invoked(void *user, void *req_user, int status, long code, const char *detail)
+{
+    wren_executor *ex = user;
+    wren_future *f = req_user;
+    (void)code;
+    f->invoking = 0;
+    if (status == WREN_OK || f->state != WREN_FUTURE_PENDING)
+        return;
+    s_finish_err(ex, f, status, status == WREN_ETHROTTLED ? "Wren.Throttled" : "Wren.InvokeError", detail, NULL);
+}
+
+static int s_pump(wren_executor *ex, int timeout_ms)
+{
+    return wren__invoker_pump(ex->inv, timeout_ms, s_on_invoked, ex);
+}
+
+/* Drives the invoker until nothing is queued or in flight. */
+static int s_flush(wren_executor *ex)
+{
+    while (wren__invoker_pending(ex->inv)) {
+        int rc = s_pump(ex, 50);
+        if (rc != WREN_OK)
+            return rc;
+    }
+    return WREN_OK;
+}
+
+static int s_retry(wren_executor *ex, wren_future *f)
+{
+    f->attempt++;
+    ex->n_retried++;
+    return s_send(ex, f);
+}
+
+/* ---- creating calls ------------------------------------------------------------ */
+
+static int s_new_future(wren_executor *ex, const char *kernel, wren_future **out)
+{
+    if (ex->n_calls >= 99999999) {
+        s_err(ex, "a job holds at most 99,999,999 calls");
+        return WREN_ETOOBIG;
+    }
+    if (ex->n_calls == ex->cap_calls) {
+        size_t cap = ex->cap_calls ? ex->cap_calls * 2 : 64;
+        wren_future **c = realloc(ex->calls, cap * sizeof *c);
+        if (!c)
+            return WREN_ENOMEM;
+        ex->calls = c;
+        ex->cap_calls = cap;
+    }
+    wren_future *f = calloc(1, sizeof *f);
+    if (!f || !(f->kernel = strdup(kernel))) {
+        free(f);
+        return WREN_ENOMEM;
+    }
+    f->ex = ex;
+    f->index = ex->n_calls;
+    f->status = WREN_ESTATE;
+    snprintf(f->call, sizeof f->call, "%08u", (unsigned)f->index);
+    ex->calls[ex->n_calls++] = f;
+    *out = f;
+    return WREN_OK;
+}
+
+/* Arguments inline (base64 in the event) when small, else at JOB/CALL/in. */
+static int s_set_args(wren_executor *ex, wren_future *f, const char *data, size_t len)
+{
+    if (!data || !len)
+        return WREN_OK;
+    if (len <= ex->inline_threshold) {
+        f->args_b64 = wren_base64_encode(data, len, NULL);
+        return f->args_b64 ? WREN_OK : WREN_ENOMEM;
+    }
+    char key[180];
+    snprintf(key, sizeof key, "%s/%s/in", ex->job, f->call);
+    int rc = wren_store_put(ex->store, key, data, len);
+    if (rc != WREN_OK) {
+        s_err(ex, "store put %s: %s", key, wren_store_errmsg(ex->store));
+        return rc;
+    }
+    f->args_in_store = 1;
+    return WREN_OK;
+}
+
+static int s_check_kernel(wren_executor *ex, const char *kernel)
+{
+    if (!kernel || !wren_is_safe_id(kernel, strlen(kernel))) {
+        s_err(ex, "bad kernel name '%s' (want [A-Za-z0-9._-]{1,128})", kernel ? kernel : "(null)");
+        return WREN_EINVAL;
+    }
+    return WREN_OK;
+}
+
+/* The engine under every way of making calls: n calls, raw args. */
+static int s_map_raw(wren_executor *ex, const char *kernel, const char *const *args, const size_t *sizes, size_t n,
+                     wren_future **futures)
+{
+    int rc = s_check_kernel(ex, kernel);
+    if (rc != WREN_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        wren_future *f = NULL;
+        if ((rc = s_new_future(ex, kernel, &f)) != WREN_OK)
+            return rc;
+        futures[i] = f;
+        rc = s_set_args(ex, f, args ? args[i] : NULL, sizes ? sizes[i] : 0);
+        if (rc == WREN_OK)
+            rc = s_send(ex, f);
+        if (rc != WREN_OK) {
+            s_finish_err(ex, f, rc, rc == WREN_ENOMEM ? "Wren.OutOfMemory" : "Wren.StoreError", ex->errmsg, NULL);
+            continue;
+        }
+        /* Keep the pipe moving while encoding the rest. */
+        if ((i & 255) == 255 && (rc = s_pump(ex, 0)) != WREN_OK)
+            return rc;
+    }
+    return s_flush(ex);
+}
+
+int wren_map_bytes(wren_executor *ex, const char *kernel, const char *const *args, const size_t *sizes, size_t n,
+                   wren_future **futures)
+{
+    if (!ex || (n && !futures))
+        return WREN_EINVAL;
+    return s_map_raw(ex, kernel, args, sizes, n, futures);
+}
+
+int wren_map(wren_executor *ex, const char *kernel, const wren_args *const *args, size_t n, wren_future **futures)
+{
+    if (!ex || (n && !futures))
+        return WREN_EINVAL;
+    int rc = s_check_kernel(ex, kernel);
+    if (rc != WREN_OK)
+        return rc;
+    const char **data = calloc(n ? n : 1, sizeof *data);
+    size_t *sizes = calloc(n ? n : 1, sizeof *sizes);
+    if (!data || !sizes) {
+        rc = WREN_ENOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; args && i < n; i++) {
+        if (!args[i])
+            continue;
+        if ((rc = wren_args_status(args[i])) != WREN_OK) {
+            s_err(ex, "args[%zu]: %s", i, wren_strerror(rc));
+            goto cleanup;
+        }
+        data[i] = wren_args_data(args[i], &sizes[i]);
+    }
+    rc = s_map_raw(ex, kernel, data, sizes, n, futures);
+cleanup:
+    free(data);
+    free(sizes);
+    return rc;
+}
+
+int wren_call_async(wren_executor *ex, const char *kernel, const wren_args *args, wren_future **out)
+{
+    return wren_map(ex, kernel, &args, 1, out);
+}
+
+int wren_map_reduce(wren_executor *ex, const char *kernel, const wren_args *const *args, size_t n,
+                    const char *reducer, const wren_args *reduce_args, wren_future **futures,
+                    wren_future **reduce_out)
+{
+    if (!ex || !reduce_out)
+        return WREN_EINVAL;
+    *reduce_out = NULL;
+    int rc = s_check_kernel(ex, reducer);
+    if (rc != WREN_OK)
+        return rc;
+    if (reduce_args && (rc = wren_args_status(reduce_args)) != WREN_OK)
+        return rc;
+    wren_future **fs = futures ? futures : calloc(n ? n : 1, sizeof *fs);
+    wren_future *r = NULL;
+    if (!fs)
+        return WREN_ENOMEM;
+    if ((rc = wren_map(ex, kernel, args, n, fs)) != WREN_OK)
+        goto cleanup;
+    if ((rc = s_new_future(ex, reducer, &r)) != WREN_OK)
+        goto cleanup;
+    rc = WREN_ENOMEM;
+    r->deps = malloc((n ? n : 1) * sizeof *r->deps);
+    if (!r->deps)
+        goto cleanup;
+    memcpy(r->deps, fs, n * sizeof *fs);
+    r->n_deps = n;
+    if (reduce_args) {
+        size_t len = 0;
+        const char *d = wren_args_data(reduce_args, &len);
+        if (len) {
+            r->extra = malloc(len);
+            if (!r->extra)
+                goto cleanup;
+            memcpy(r->extra, d, len);
+            r->extra_len = len;
+        }
+    }
+    *reduce_out = r;
+    rc = WREN_OK;
+cleanup:
+    if (fs != futures)
+        free(fs);
+    return rc;
+}
+
+/* Starts a reducer whose inputs are all done, or fails it if one failed. */
+static void s_try_reduce(wren_executor *ex, wren_future *r)
+{
+    wren_buf b;
+    for (size_t i = 0; i < r->n_deps; i++) {
+        wren_future *d = r->deps[i];
+        if (d->state == WREN_FUTURE_PENDING)
+            return;
+        if (d->state != WREN_FUTURE_DONE) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "map call %s failed: %s: %s", d->call, d->error_type ? d->error_type : "?",
+                     d->error_message ? d->error_message : "");
+            s_finish_err(ex, r, d->status, d->error_type ? d->error_type : "Wren.MapFailed", msg, d->log_tail);
+            return;
+        }
+    }
+    wren_buf_init(&b, 0);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, wren_buf_msgpack_write);
+    msgpack_pack_map(&pk, 2);
+    msgpack_pack_str_with_body(&pk, "results", 7);
+    msgpack_pack_array(&pk, (uint32_t)r->n_deps);
+    for (size_t i = 0; i < r->n_deps; i++)
+        wren_buf_append(&b, r->deps[i]->result, r->deps[i]->result_len);
+    msgpack_pack_str_with_body(&pk, "extra", 5);
+    if (r->extra_len)
+        wren_buf_append(&b, r->extra, r->extra_len);
+    else
+        msgpack_pack_nil(&pk);
+    int rc = b.failed ? WREN_ENOMEM : s_set_args(ex, r, b.data, b.len);
+    wren_buf_clean_up(&b);
+    if (rc == WREN_OK)
+        rc = s_send(ex, r);
+    if (rc != WREN_OK)
+        s_finish_err(ex, r, rc, "Wren.StoreError", "could not start the reducer", NULL);
+}
+
+/* ---- polling ------------------------------------------------------------------- */
+
+typedef struct s_seen {
+    size_t *idx;
+    size_t n, cap;
+    wren_executor *ex;
+    size_t prefix_len;
+} s_seen;
+
+static int s_list_cb(const char *key, uint64_t size, void *user)
+{
+    s_seen *s = user;
+    (void)size;
+    /* JOB/CALL/status, CALL being 8 digits this executor made. */
+    const char *c = key + s->prefix_len;
+    size_t klen = strlen(key);
+    if (klen != s->prefix_len + 8 + 7 || strcmp(c + 8, "/status"))
+        return 0;
+    size_t idx = 0;
+    for (int i = 0; i < 8; i++) {
+        if (c[i] < '0' || c[i] > '9')
+            return 0;
+        idx = idx * 10 + (size_t)(c[i] - '0');
+    }
+    if (idx >= s->ex->n_calls || s->ex->calls[idx]->state != WREN_FUTURE_PENDING || !s->ex->calls[idx]->started)
+        return 0;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        size_t *p = realloc(s->idx, cap * sizeof *p);
+        if (!p)
+            return 1;
+        s->idx = p;
+        s->cap = cap;
+    }
+    s->idx[s->n++] = idx;
+    return 0;
+}
+
+/* Reads one call's status object and settles its future, or re-invokes it. */
+static void s_settle(wren_executor *ex, wren_future *f)
+{
+    char key[180];
+    snprintf(key, sizeof key, "%s/%s/status", ex->job, f->call);
+    wren_buf b;
+    wren_buf_init(&b, 1u << 24);
+    wren__status st;
+    int rc = wren_store_get(ex->store, key, &b);
+    if (rc != WREN_OK) {
+        wren_buf_clean_up(&b);
+        return; /* listed but gone or unreadable: try again next round */
+    }
+    rc = wren__status_parse(b.data, b.len, &st);
+    wren_buf_clean_up(&b);
+    if (rc != WREN_OK) {
+        s_finish_err(ex, f, WREN_EPROTO, "Wren.StoreError", "the call's status object is malformed", NULL);
+        return;
+    }
+    f->tm.t_start = st.t_start;
+    f->tm.t_setup = st.t_setup;
+    f->tm.t_kernel = st.t_kernel;
+    f->tm.t_written = st.t_written;
+    f->tm.flops = st.flops;
+    f->tm.cold = st.cold;
+    if (st.t_submit > 0)
+        f->tm.t_submit = st.t_submit;
+    if (st.ok) {
+        /* A success from any attempt is a good result. */
+        char *res = NULL;
+        size_t len = 0;
+        if (st.has_result_b64) {
+            res = (char *)st.result;
+            len = st.result_len;
+            st.result = NULL;
+        } else {
+            char want[180];
+            snprintf(want, sizeof want, "%s/%s/out", ex->job, f->call);
+            wren_buf ob;
+            wren_buf_init(&ob, S_RESULT_MAX);
+            if (strcmp(st.result_key, want) != 0)
+                rc = WREN_EPROTO;
+            else
+                rc = wren_store_get(ex->store, want, &ob);
+            if (rc != WREN_OK) {
+                wren_buf_clean_up(&ob);
+                char msg[300];
+                snprintf(msg, sizeof msg, "result %.200s: %s", st.result_key, wren_strerror(rc));
+                s_finish_err(ex, f, WREN_ESTORE, "Wren.StoreError", msg, NULL);
+                wren__status_clean_up(&st);
+                return;
+            }
+            res = wren_buf_detach(&ob, &len);
+        }
+        s_finish_ok(ex, f, res, len);
+    } else if (st.attempt < f->attempt) {
+        /* The failure of an attempt already superseded by a retry. */
+    } else if (wren__error_retryable(st.error_type) && f->attempt < ex->retries && !f->invoking) {
+        f->tm.t_start = f->tm.t_setup = f->tm.t_kernel = f->tm.t_written = 0;
+        if (s_retry(ex, f) != WREN_OK)
+            s_finish_err(ex, f, WREN_ENOMEM, "Wren.InvokeError", "could not re-invoke", NULL);
+    } else {
+        s_finish_err(ex, f, wren__error_status(st.error_type), st.error_type, st.error_message, st.log_tail);
+    }
+    wren__status_clean_up(&st);
+}
+
+/* One polling round: one LIST, then deadlines and reducers. Returns how many
+ * futures finished in this round. */
+static size_t s_poll(wren_executor *ex)
+{
+    size_t before = ex->n_done + ex->n_failed;
+    s_pump(ex, 0);
+    size_t pending = ex->n_calls - before;
+    if (pending) {
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "%s/", ex->job);
+        s_seen seen = {.ex = ex, .prefix_len = strlen(prefix)};
+        uint64_t t0 = wren_mono_ns();
+        wren_store_list(ex->store, prefix, s_list_cb, &seen);
+        for (size_t i = 0; i < seen.n; i++)
+            s_settle(ex, ex->calls[seen.idx[i]]);
+        free(seen.idx);
+        /* Never spend more than about half the time listing. */
+        int list_ms = (int)((wren_mono_ns() - t0) / 1000000u);
+        if (ex->poll_ms < list_ms)
+            ex->poll_ms = list_ms;
+    }
+    uint64_t now = wren_mono_ns();
+    uint64_t limit = (uint64_t)(ex->deadline_s * 1e9);
+    for (size_t i = 0; i < ex->n_calls; i++) {
+        wren_future *f = ex->calls[i];
+        if (f->state != WREN_FUTURE_PENDING)
+            continue;
+        if (!f->started) {
+            if (f->deps)
+                s_try_reduce(ex, f);
+            continue;
+        }
+        /* A call's clock runs from its invoke, or from the last outcome of
+         * any call if that is later: calls queued behind others are not
+         * timed out while the job still moves. */
+        uint64_t base = f->sent_ns > ex->last_outcome_ns ? f->sent_ns : ex->last_outcome_ns;
+        if (f->invoking || now < base + limit)
+            continue;
+        if (f->attempt < ex->retries) {
+            if (s_retry(ex, f) != WREN_OK)
+                s_finish_err(ex, f, WREN_ENOMEM, "Wren.InvokeError", "could not re-invoke", NULL);
+            continue;
+        }
+        char msg[256];
+        snprintf(msg, sizeof msg, "call %s (%s) of job %s: no outcome within %.1f s (attempt %d)", f->call, f->kernel,
+                 ex->job, ex->deadline_s, f->attempt);
+        s_finish_err(ex, f, WREN_ETIMEDOUT, "Wren.Timeout", msg, NULL);
+    }
+    size_t got = ex->n_done + ex->n_failed - before;
+    if (got)
+        ex->poll_ms = ex->poll_ms / 2 > S_POLL_MIN_MS ? ex->poll_ms / 2 : S_POLL_MIN_MS;
+    else
+        ex->poll_ms = ex->poll_ms * 3 / 2 + 1 < S_POLL_MAX_MS ? ex->poll_ms * 3 / 2 + 1 : S_POLL_MAX_MS;
+    s_report(ex);
+    return got;
+}
+
+static void s_idle(wren_executor *ex, int ms)
+{
+    if (ms <= 0)
+        return;
+    if (wren__invoker_pending(ex->inv)) {
+        s_pump(ex, ms);
+        return;
+    }
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int wren_wait(wren_executor *ex, wren_future *const *futures, size_t n, wren_wait_mode mode, int64_t timeout_ms,
+              size_t *n_done)
+{
+    if (n_done)
+        *n_done = 0;
+    if (!ex || (n && !futures))
+        return WREN_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!futures[i] || futures[i]->ex != ex)
+            return WREN_EINVAL;
+    if (mode == WREN_ALWAYS) {
+        s_poll(ex);
+        size_t done = 0;
+        for (size_t i = 0; i < n; i++)
+            done += futures[i]->state != WREN_FUTURE_PENDING;
+        if (n_done)
+            *n_done = done;
+        return WREN_OK;
+    }
+    uint64_t start = wren_mono_ns();
+    for (int round = 0;; round++) {
+        size_t done = 0;
+        for (size_t i = 0; i < n; i++)
+            done += futures[i]->state != WREN_FUTURE_PENDING;
+        if (n_done)
+            *n_done = done;
+        int satisfied = done == n || (mode == WREN_ANY_COMPLETED && done > 0);
+        if (satisfied)
+            return WREN_OK;
+        int64_t elapsed_ms = (int64_t)((wren_mono_ns() - start) / 1000000u);
+        if (round > 0 && timeout_ms >= 0 && elapsed_ms >= timeout_ms)
+            return WREN_ETIMEDOUT;
+        if (round > 0) {
+            int ms = ex->poll_ms;
+            if (timeout_ms >= 0 && timeout_ms - elapsed_ms < ms)
+                ms = (int)(timeout_ms - elapsed_ms);
+            s_idle(ex, ms);
+        }
+        s_poll(ex);
+    }
+}
+
+/* ---- futures ------------------------------------------------------------------- */
+
+wren_future_state wren_future_state_of(const wren_future *f)
+{
+    return f->state;
+}
+
+int wren_future_finished(const wren_future *f)
+{
+    return f->state != WREN_FUTURE_PENDING;
+}
+
+int wren_future_result(wren_future *f, int64_t timeout_ms, const msgpack_object **out)
+{
+    if (out)
+        *out = NULL;
+    if (!f)
+        return WREN_EINVAL;
+    if (f->state == WREN_FUTURE_PENDING) {
+        int rc = wren_wait(f->ex, &f, 1, WREN_ALL_COMPLETED, timeout_ms, NULL);
+        if (rc == WREN_ETIMEDOUT)
+            return WREN_ESTATE;
+        if (rc != WREN_OK)
+            return rc;
+    }
+    if (f->state != WREN_FUTURE_DONE)
+        return f->status;
+    if (!f->decoded) {
+        msgpack_zone_init(&f->zone, 2048);
+        f->decoded = 1;
+        int rc = wren_msgpack_unpack_one(f->result, f->result_len, &f->zone, &f->obj);
+        if (rc != WREN_OK) {
+            msgpack_zone_destroy(&f->zone);
+            f->decoded = 0;
+            return WREN_EPROTO;
+        }
+    }
+    if (out)
+        *out = &f->obj;
+    return WREN_OK;
+}
+
+const char *wren_future_result_bytes(const wren_future *f, size_t *size_bytes)
+{
+    if (size_bytes)
+        *size_bytes = f && f->state == WREN_FUTURE_DONE ? f->result_len : 0;
+    return f && f->state == WREN_FUTURE_DONE ? f->result : NULL;
+}
+
+char *wren_future_result_json(wren_future *f)
+{
+    const msgpack_object *o = NULL;
+    if (!f || f->state != WREN_FUTURE_DONE || wren_future_result(f, 0, &o) != WREN_OK)
+        return NULL;
+    json_t *j = wren_msgpack_to_json(o);
+    char *text = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(j);
+    return text;
+}
+
+int wren_future_status(const wren_future *f)
+{
+    return f->state == WREN_FUTURE_PENDING ? WREN_ESTATE : f->status;
+}
+
+const char *wren_future_error_type(const wren_future *f)
+{
+    return f->error_type;
+}
+const char *wren_future_error_message(const wren_future *f)
+{
+    return f->error_message;
+}
+const char *wren_future_log_tail(const wren_future *f)
+{
+    return f->log_tail;
+}
+const char *wren_future_call_id(const wren_future *f)
+{
+    return f->call;
+}
+const char *wren_future_kernel(const wren_future *f)
+{
+    return f->kernel;
+}
+int wren_future_attempts(const wren_future *f)
+{
+    return f->attempts;
+}
+
+void wren_future_timings(const wren_future *f, wren_timings *out)
+{
+    *out = f->tm;
+}
+
+int wren_future_cancel(wren_future *f)
+{
+    if (!f)
+        return WREN_EINVAL;
+    if (f->state != WREN_FUTURE_PENDING)
+        return WREN_ESTATE;
+    s_finish_err(f->ex, f, WREN_ECANCELLED, "Wren.Cancelled", "cancelled by the caller", NULL);
+    s_report(f->ex);
+    return WREN_OK;
+}
+
+/* ---- plots --------------------------------------------------------------------- */
+
+int wren_plot_executor(wren_executor *ex, const char *timeline_svg, const char *gflops_svg)
+{
+    if (!ex)
+        return WREN_EINVAL;
+    wren__plot_call *pc = calloc(ex->n_calls ? ex->n_calls : 1, sizeof *pc);
+    if (!pc)
+        return WREN_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < ex->n_calls; i++) {
+        const wren_future *f = ex->calls[i];
+        if (f->tm.t_start <= 0)
+            continue;
+        pc[n++] = (wren__plot_call){f->tm.t_submit, f->tm.t_start, f->tm.t_setup, f->tm.t_kernel,
+                                    f->tm.t_written > 0 ? f->tm.t_written : f->tm.t_kernel, f->tm.flops,
+                                    f->state == WREN_FUTURE_DONE};
+    }
+    int rc = WREN_OK;
+    if (timeline_svg)
+        rc = wren__plot_timeline(pc, n, ex->job, timeline_svg);
+    if (rc == WREN_OK && gflops_svg)
+        rc = wren__plot_gflops(pc, n, ex->job, gflops_svg);
+    free(pc);
+    return rc;
+}

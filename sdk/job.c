@@ -1,0 +1,218 @@
+/* Reading a finished (or running) job back from a store: the manifest the
+ * executor writes when keeping data, and every status object under JOB/. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sdk_internal.h"
+#include "store.h"
+
+/* A job's call count is bounded by its 8-digit call ids. */
+#define S_MAX_CALLS 100000000u
+
+typedef struct s_list {
+    char **keys;
+    size_t n, cap;
+    size_t prefix_len;
+} s_list;
+
+static int s_collect(const char *key, uint64_t size, void *user)
+{
+    s_list *l = user;
+    (void)size;
+    size_t klen = strlen(key);
+    if (klen != l->prefix_len + 8 + 7 || strcmp(key + l->prefix_len + 8, "/status"))
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        char **k = realloc(l->keys, cap * sizeof *k);
+        if (!k)
+            return 1;
+        l->keys = k;
+        l->cap = cap;
+    }
+    l->keys[l->n] = strdup(key);
+    if (l->keys[l->n])
+        l->n++;
+    return 0;
+}
+
+static int s_parse_call(const char *s, size_t *idx)
+{
+    size_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (size_t)(s[i] - '0');
+    }
+    *idx = v;
+    return 1;
+}
+
+static int s_grow(wren__job *j, size_t n)
+{
+    if (n <= j->n_calls)
+        return WREN_OK;
+    if (n > S_MAX_CALLS)
+        return WREN_EBADINPUT;
+    wren__job_call *c = realloc(j->calls, n * sizeof *c);
+    if (!c)
+        return WREN_ENOMEM;
+    memset(c + j->n_calls, 0, (n - j->n_calls) * sizeof *c);
+    for (size_t i = j->n_calls; i < n; i++)
+        snprintf(c[i].call, sizeof c[i].call, "%08u", (unsigned)(i % S_MAX_CALLS));
+    j->calls = c;
+    j->n_calls = n;
+    return WREN_OK;
+}
+
+void wren__job_destroy(wren__job *j)
+{
+    if (!j)
+        return;
+    for (size_t i = 0; i < j->n_calls; i++) {
+        free(j->calls[i].kernel);
+        free(j->calls[i].error_type);
+        free(j->calls[i].error_message);
+        free(j->calls[i].result);
+    }
+    free(j->calls);
+    free(j->job);
+    free(j);
+}
+
+static void s_set(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = src ? strdup(src) : NULL;
+}
+
+int wren__job_load(const char *store_url, const char *job, int load_results, wren__job **out, char *err,
+                   size_t err_size)
+{
+    *out = NULL;
+    if (!job || !wren_is_safe_id(job, strlen(job))) {
+        snprintf(err, err_size, "bad job id '%s'", job ? job : "");
+        return WREN_EINVAL;
+    }
+    wren_store *st = NULL;
+    wren__job *j = NULL;
+    s_list l = {0};
+    wren_buf b;
+    wren_buf_init(&b, 1u << 28);
+    json_t *man = NULL;
+    int rc = wren_store_open(store_url, &st);
+    if (rc != WREN_OK) {
+        snprintf(err, err_size, "cannot open store %s: %s", store_url, wren_strerror(rc));
+        goto cleanup;
+    }
+    rc = WREN_ENOMEM;
+    j = calloc(1, sizeof *j);
+    if (!j || !(j->job = strdup(job)))
+        goto cleanup;
+    char key[200];
+    snprintf(key, sizeof key, "%s/manifest", job);
+    if (wren_store_get(st, key, &b) == WREN_OK) {
+        json_error_t jerr;
+        man = json_loadb(b.data, b.len, 0, &jerr);
+        json_t *calls = json_object_get(man, "calls");
+        if (!json_is_array(calls)) {
+            snprintf(err, err_size, "%s is not a wren manifest", key);
+            rc = WREN_EBADINPUT;
+            goto cleanup;
+        }
+        if ((rc = s_grow(j, json_array_size(calls))) != WREN_OK)
+            goto cleanup;
+        j->has_manifest = 1;
+        for (size_t i = 0; i < j->n_calls; i++) {
+            json_t *c = json_array_get(calls, i);
+            wren__job_call *jc = &j->calls[i];
+            s_set(&jc->kernel, json_string_value(json_object_get(c, "kernel")));
+            const char *state = json_string_value(json_object_get(c, "state"));
+            jc->state = !state ? WREN_FUTURE_PENDING
+                        : !strcmp(state, "done")      ? WREN_FUTURE_DONE
+                        : !strcmp(state, "failed")    ? WREN_FUTURE_FAILED
+                        : !strcmp(state, "cancelled") ? WREN_FUTURE_CANCELLED
+                                                      : WREN_FUTURE_PENDING;
+            json_t *e = json_object_get(c, "error");
+            s_set(&jc->error_type, json_string_value(json_object_get(e, "type")));
+            s_set(&jc->error_message, json_string_value(json_object_get(e, "message")));
+            json_t *ts = json_object_get(c, "t_submit");
+            jc->tm.t_submit = json_is_number(ts) ? json_number_value(ts) : 0;
+        }
+    }
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, "%s/", job);
+    l.prefix_len = strlen(prefix);
+    rc = wren_store_list(st, prefix, s_collect, &l);
+    if (rc != WREN_OK) {
+        snprintf(err, err_size, "cannot list %s: %s", prefix, wren_store_errmsg(st));
+        goto cleanup;
+    }
+    if (!j->has_manifest && l.n == 0) {
+        snprintf(err, err_size, "no job '%s' in %s", job, store_url);
+        rc = WREN_ENOTFOUND;
+        goto cleanup;
+    }
+    for (size_t k = 0; k < l.n; k++) {
+        size_t idx;
+        if (!s_parse_call(l.keys[k] + l.prefix_len, &idx))
+            continue;
+        if ((rc = s_grow(j, idx + 1)) != WREN_OK)
+            goto cleanup;
+        wren__job_call *jc = &j->calls[idx];
+        /* The manifest's host-side verdict (cancelled, timed out) stands. */
+        if (j->has_manifest && jc->state != WREN_FUTURE_DONE && jc->state != WREN_FUTURE_PENDING)
+            continue;
+        wren_buf_reset(&b);
+        wren__status s;
+        if (wren_store_get(st, l.keys[k], &b) != WREN_OK || wren__status_parse(b.data, b.len, &s) != WREN_OK)
+            continue;
+        if (!jc->kernel)
+            s_set(&jc->kernel, s.kernel);
+        jc->attempt = s.attempt;
+        jc->tm.t_start = s.t_start;
+        jc->tm.t_setup = s.t_setup;
+        jc->tm.t_kernel = s.t_kernel;
+        jc->tm.t_written = s.t_written;
+        jc->tm.flops = s.flops;
+        jc->tm.cold = s.cold;
+        if (s.t_submit > 0)
+            jc->tm.t_submit = s.t_submit;
+        if (s.ok) {
+            jc->state = WREN_FUTURE_DONE;
+            if (load_results) {
+                if (s.has_result_b64) {
+                    jc->result = s.result;
+                    jc->result_len = s.result_len;
+                    s.result = NULL;
+                } else {
+                    char want[200];
+                    snprintf(want, sizeof want, "%s/%.8s/out", job, jc->call);
+                    wren_buf ob;
+                    wren_buf_init(&ob, (size_t)1 << 31);
+                    if (!strcmp(s.result_key, want) && wren_store_get(st, want, &ob) == WREN_OK)
+                        jc->result = (unsigned char *)wren_buf_detach(&ob, &jc->result_len);
+                    wren_buf_clean_up(&ob);
+                }
+            }
+        } else {
+            jc->state = WREN_FUTURE_FAILED;
+            s_set(&jc->error_type, s.error_type);
+            s_set(&jc->error_message, s.error_message);
+        }
+        wren__status_clean_up(&s);
+    }
+    *out = j;
+    j = NULL;
+    rc = WREN_OK;
+cleanup:
+    for (size_t k = 0; k < l.n; k++)
+        free(l.keys[k]);
+    free(l.keys);
+    json_decref(man);
+    wren_buf_clean_up(&b);
+    wren__job_destroy(j);
+    wren_store_destroy(st);
+    return rc;
+}
