@@ -307,9 +307,9 @@ int main(void)
     rc = wren__kernels_from_handler(task_root, handler, msg, sizeof msg);
     if (rc != WREN_OK)
         return s_init_error(w.rt,
-                            rc == WREN_EEXIST   ? "Wren.DuplicateKernel"
-                            : rc == WREN_EINVAL ? "Wren.BadHandler"
-                                                : "Wren.InitError",
+                            rc == WREN_EEXIST                            ? "Wren.DuplicateKernel"
+                            : rc == WREN_EINVAL || rc == WREN_ENOTFOUND ? "Wren.BadHandler"
+                                                                         : "Wren.InitError",
                             msg);
     wren__kernels_set_blas_threads();
 
