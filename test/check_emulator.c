@@ -725,8 +725,22 @@ START_TEST(test_start_refuses_bad_config)
 }
 END_TEST
 
+static int s_count_dir(const char *path)
+{
+    int n = 0;
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
 START_TEST(test_stop_leaves_no_process)
 {
+    int fds_before = s_count_dir("/proc/self/fd"), threads_before = s_count_dir("/proc/self/task");
     wren_emulator_function f = s_fn("fn", NULL);
     f.concurrency = 3;
     wren_emulator *em = s_start(&f, 1, 0);
@@ -747,8 +761,12 @@ START_TEST(test_stop_leaves_no_process)
     pid_t kids[16];
     int n = s_children(kids, 16);
     ck_assert_int_ge(n, 1);
+    ck_assert_int_gt(s_count_dir("/proc/self/task"), threads_before);
     wren_emulator_stop(em);
     ck_assert_int_eq(s_children(NULL, 0), 0);
+    /* No descriptor or thread left behind either. */
+    ck_assert_int_eq(s_count_dir("/proc/self/fd"), fds_before);
+    ck_assert_int_eq(s_count_dir("/proc/self/task"), threads_before);
     for (int i = 0; i < n; i++)
         ck_assert_int_eq(kill(kids[i], 0) == -1 && errno == ESRCH, 1);
     /* The grandchild was killed: gone, or a zombie waiting for init. */

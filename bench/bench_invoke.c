@@ -1,0 +1,138 @@
+/*
+ * bench_invoke: synchronous echo invocations per second through the local
+ * Lambda emulator, with 1 instance and with N, from one keep-alive client
+ * (one libcurl easy handle reused), measured side by side: the rounds of the
+ * two set-ups alternate and each figure is the median of its rounds.
+ *
+ * usage: bench_invoke [-n INVOKES_PER_ROUND] [-r ROUNDS] [-N INSTANCES] [RUNTIME]
+ * RUNTIME defaults to the first of bin/bootstrap (payload
+ * {"kernel":"echo","args":1}), bin/runtime_echo, bin/emulator_test_runtime
+ * found next to this program.
+ */
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "emulator.h"
+#include "wren_common.h"
+
+static size_t s_sink(char *p, size_t size, size_t n, void *ud)
+{
+    size_t *total = ud;
+    (void)p;
+    *total += size * n;
+    return size * n;
+}
+
+/* Runs `count` sync invokes on one reused handle; invokes/s, or -1 on an error. */
+static double s_round(CURL *c, int port, const char *payload, int count)
+{
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/bench/invocations", port);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_sink);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    size_t total = 0;
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &total);
+    uint64_t t0 = wren_mono_ns();
+    for (int i = 0; i < count; i++) {
+        long code = 0;
+        if (curl_easy_perform(c) != CURLE_OK)
+            return -1;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        if (code != 200)
+            return -1;
+    }
+    return count / ((double)(wren_mono_ns() - t0) / 1e9);
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    int per_round = 5000, rounds = 5, n_inst = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int opt;
+    while ((opt = getopt(argc, argv, "n:r:N:")) != -1) {
+        if (opt == 'n')
+            per_round = atoi(optarg);
+        else if (opt == 'r')
+            rounds = atoi(optarg);
+        else if (opt == 'N')
+            n_inst = atoi(optarg);
+        else {
+            fprintf(stderr, "usage: %s [-n INVOKES_PER_ROUND] [-r ROUNDS] [-N INSTANCES] [RUNTIME]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (per_round < 1 || rounds < 1 || rounds > 99 || n_inst < 1) {
+        fprintf(stderr, "bench_invoke: bad arguments\n");
+        return 2;
+    }
+    char self[PATH_MAX], dir[PATH_MAX], runtime[PATH_MAX + 64] = "";
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[k > 0 ? k : 0] = '\0';
+    snprintf(dir, sizeof dir, "%s", dirname(self));
+    const char *payload = "{\"kernel\":\"echo\",\"args\":1}";
+    if (optind < argc) {
+        snprintf(runtime, sizeof runtime, "%s", argv[optind]);
+    } else {
+        const char *cands[] = {"bootstrap", "runtime_echo", "emulator_test_runtime"};
+        for (int i = 0; i < 3 && !runtime[0]; i++) {
+            snprintf(runtime, sizeof runtime, "%s/%s", dir, cands[i]);
+            if (access(runtime, X_OK) != 0)
+                runtime[0] = '\0';
+        }
+    }
+    if (!runtime[0]) {
+        fprintf(stderr, "bench_invoke: no runtime found next to %s\n", self);
+        return 1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    wren_emulator_function fn = {.name = "bench", .bootstrap_path = runtime, .timeout_s = 60, .memory_mb = 1769};
+    wren_emulator_config cfg = {.functions = &fn, .n_functions = 1, .quiet = 1, .log_path = "/dev/null"};
+    wren_emulator *em[2] = {NULL, NULL};
+    int counts[2] = {1, n_inst};
+    CURL *c[2];
+    for (int s = 0; s < 2; s++) {
+        fn.concurrency = counts[s];
+        if (wren_emulator_start(&cfg, &em[s]) != WREN_OK) {
+            fprintf(stderr, "bench_invoke: %s\n", wren_emulator_errmsg());
+            return 1;
+        }
+        c[s] = curl_easy_init();
+        /* Warm up: cold starts and the first connection out of the way. */
+        if (s_round(c[s], wren_emulator_port(em[s]), payload, 200) < 0) {
+            fprintf(stderr, "bench_invoke: invokes fail with %s (payload %s)\n", runtime, payload);
+            return 1;
+        }
+    }
+    double r[2][99];
+    for (int i = 0; i < rounds; i++)
+        for (int s = 0; s < 2; s++)
+            r[s][i] = s_round(c[s], wren_emulator_port(em[s]), payload, per_round);
+    printf("runtime: %s\npayload: %s\n%d rounds of %d sync invokes, one keep-alive client\n\n", runtime, payload,
+           rounds, per_round);
+    printf("%-14s %14s %11d inst\n", "invokes/s", "1 instance", n_inst);
+    for (int i = 0; i < rounds; i++)
+        printf("  round %-6d %14.0f %16.0f\n", i + 1, r[0][i], r[1][i]);
+    for (int s = 0; s < 2; s++)
+        qsort(r[s], (size_t)rounds, sizeof r[s][0], s_cmp);
+    printf("  %-12s %14.0f %16.0f\n", "median", r[0][rounds / 2], r[1][rounds / 2]);
+    for (int s = 0; s < 2; s++) {
+        curl_easy_cleanup(c[s]);
+        wren_emulator_stop(em[s]);
+    }
+    curl_global_cleanup();
+    return 0;
+}
