@@ -722,8 +722,41 @@ START_TEST(test_crash_really_dies)
 }
 END_TEST
 
+static int s_silent(const msgpack_object *args, msgpack_packer *out, wren_ctx *ctx)
+{
+    (void)args;
+    (void)out;
+    (void)ctx;
+    return WREN_OK;
+}
+
+static int s_status_only(const msgpack_object *args, msgpack_packer *out, wren_ctx *ctx)
+{
+    (void)args;
+    (void)out;
+    (void)ctx;
+    return WREN_EBADINPUT;
+}
+
 START_TEST(test_call_reports_empty_and_too_large_results)
 {
+    /* Success with nothing packed is an error, not an empty body. */
+    const wren_kernel_def silent = {.name = "silent", .fn = s_silent, .doc = ""};
+    wren_ctx c;
+    wren_buf o;
+    wren__ctx_init(&c, "r", 0);
+    wren_buf_init(&o, 0);
+    ck_assert_int_eq(wren__kernels_call(&silent, NULL, &o, &c), WREN_EKERNEL);
+    ck_assert_str_eq(c.error_type, "Wren.KernelError");
+    ck_assert_str_eq(c.error_message, "the kernel returned success but packed no result");
+    /* A bare status gets a type of its own. */
+    const wren_kernel_def status_only = {.name = "status_only", .fn = s_status_only, .doc = ""};
+    wren__ctx_init(&c, "r", 0);
+    ck_assert_int_eq(wren__kernels_call(&status_only, NULL, &o, &c), WREN_EBADINPUT);
+    ck_assert_str_eq(c.error_type, "Wren.BadInput");
+    ck_assert_str_eq(c.error_message, "the kernel refused its arguments");
+    wren_buf_clean_up(&o);
+
     s_res r;
     memset(&r, 0, sizeof r);
     /* A result over the buffer's cap. */
