@@ -73,8 +73,14 @@ void wren_runtime_destroy(wren_runtime *rt);
 
 /* GET /runtime/invocation/next: waits with no timeout for the next event
  * (connect timeout is short). Sets _X_AMZN_TRACE_ID for this invocation, or
- * unsets it when the header is absent. WREN_EHTTP on transport failure,
- * WREN_EPROTO on a malformed answer (no request id, bad deadline). */
+ * unsets it when the header is absent. WREN_EHTTP on transport failure or a
+ * non-200 answer, WREN_EPROTO on a malformed answer (no or unsafe request id,
+ * missing or bad deadline), WREN_ETOOBIG when the event is larger than the cap
+ * (wren_runtime_set_max_event_bytes; the rest of the body is read and dropped
+ * so the connection survives). On EPROTO and ETOOBIG, inv->request_id is set
+ * whenever the answer carried a usable one (else it is ""), so the caller can
+ * report an error for that invocation; the payload is then empty. On every
+ * failure the other fields are empty strings and 0. */
 int wren_runtime_next(wren_runtime *rt, wren_invocation *inv);
 
 /* POST /runtime/invocation/{id}/response. WREN_ETOOBIG on 413 (the caller
@@ -99,8 +105,42 @@ const char *wren_runtime_errmsg(const wren_runtime *rt);
 long wren_runtime_http_status(const wren_runtime *rt);
 
 /* The loop of a custom runtime: next -> handler -> respond/fail, forever.
- * Returns (non-zero) only when the Runtime API says to stop (500) or is gone. */
+ * Returns (non-zero) only when the Runtime API says to stop (500) or is gone.
+ * Equivalent to wren_runtime_new(NULL) + wren_runtime_loop() + destroy. */
 int wren_runtime_run(wren_handler_fn handler, void *user);
+
+/* ---- extensions (beyond aws-lambda-cpp's shape) ------------------------- */
+
+/* Default cap on an event body: Lambda's own limit is 6 MB for a synchronous
+ * invoke (256 KB async); 8 MiB leaves room and still bounds memory. */
+#define WREN_RUNTIME_DEFAULT_MAX_EVENT_BYTES ((size_t)8 << 20)
+/* Default connect timeout: the Runtime API is on the same host. */
+#define WREN_RUNTIME_DEFAULT_CONNECT_TIMEOUT_MS 1000L
+
+/* The loop of wren_runtime_run() on a runtime the caller made (and still
+ * owns), e.g. after its own start-up succeeded. Policy, per invocation:
+ *  - handler success -> respond; on WREN_ETOOBIG (413) post an error of type
+ *    "Wren.OutputTooLarge" for that invocation and carry on;
+ *  - handler failure -> fail with its type and message (a failure whose
+ *    error_type is NULL is reported as "Runtime.OutOfMemory");
+ *  - next gives ETOOBIG or EPROTO with a request id -> post an error of type
+ *    "Wren.EventTooLarge" or "Wren.MalformedEvent" for it and carry on;
+ *  - WREN_ESTATE (already answered, say) is logged and the loop carries on;
+ *  - WREN_EHTTP (500, transport failure, non-200 on next) or EPROTO without a
+ *    request id: returns that status (non-zero); the process should exit.
+ * Never returns WREN_OK. */
+int wren_runtime_loop(wren_runtime *rt, wren_handler_fn handler, void *user);
+
+/* Cap on the event body `next` accepts (0 restores the default). Takes effect
+ * at the next call to wren_runtime_next(). */
+void wren_runtime_set_max_event_bytes(wren_runtime *rt, size_t max_bytes);
+
+/* Connect timeout for every request (0 restores the default). Only the TCP
+ * connect is bounded: `next` is a long poll and waits as long as it takes. */
+void wren_runtime_set_connect_timeout_ms(wren_runtime *rt, long timeout_ms);
+
+/* The endpoint in use ("host:port"); owned by rt. */
+const char *wren_runtime_endpoint(const wren_runtime *rt);
 
 #ifdef __cplusplus
 }
