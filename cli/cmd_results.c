@@ -1,11 +1,86 @@
-/* wren results: placeholder until its module lands; says so plainly. */
+/* wren results JOB: a kept job's results as JSON lines, in call order. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "cli_common.h"
+
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: wren results [--store URL] JOB\n"
+               "\n"
+               "Prints one JSON line per call of JOB, in call order: the result (msgpack rendered\n"
+               "as JSON, bins as base64), or {\"error\": {\"type\": ..., \"message\": ...}}, or\n"
+               "{\"pending\": true} for a call with no outcome yet. Exits 1 if any call failed or\n"
+               "is pending. The job must have been kept (wren map --keep, or --store URL, or an\n"
+               "executor with keep_data).\n"
+               "\n"
+               "  --store URL   the store holding the job (default: $WREN_STORE, else\n"
+               "                file://~/.cache/wren/store, where --keep puts jobs)\n"
+               "  --help        this text\n");
+}
 
 int wren_cmd_results(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "wren %s: not available in this build yet\n", argv[0]);
-    return 1;
+    const char *store = NULL, *job = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return 0;
+        }
+        int r = wren__cli_store_arg(argc, argv, &i, &store);
+        if (r < 0)
+            return 2;
+        if (r > 0)
+            continue;
+        if (argv[i][0] == '-' || job) {
+            fprintf(stderr, "wren results: unexpected '%s'\n", argv[i]);
+            return 2;
+        }
+        job = argv[i];
+    }
+    if (!job) {
+        s_usage(stderr);
+        return 2;
+    }
+    char buf[4200];
+    if (!store && !(store = wren__cli_default_store(buf, sizeof buf))) {
+        fprintf(stderr, "wren results: no store: pass --store URL\n");
+        return 2;
+    }
+    wren__job *j = NULL;
+    char err[512];
+    if (wren__job_load(store, job, 1, &j, err, sizeof err) != WREN_OK) {
+        fprintf(stderr, "wren results: %s\n", err);
+        return 1;
+    }
+    size_t bad = 0;
+    for (size_t i = 0; i < j->n_calls; i++) {
+        wren__job_call *c = &j->calls[i];
+        if (c->state == WREN_FUTURE_DONE && c->result) {
+            msgpack_zone z;
+            msgpack_zone_init(&z, 1024);
+            msgpack_object o;
+            json_t *js = NULL;
+            if (wren_msgpack_unpack_one((const char *)c->result, c->result_len, &z, &o) == WREN_OK)
+                js = wren_msgpack_to_json(&o);
+            char *text = js ? json_dumps(js, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+            if (text)
+                printf("%s\n", text);
+            else
+                bad += (size_t)wren__cli_print_error(stdout, "Wren.BadResult", "the result is not msgpack");
+            free(text);
+            json_decref(js);
+            msgpack_zone_destroy(&z);
+        } else if (c->state == WREN_FUTURE_PENDING) {
+            printf("{\"pending\":true}\n");
+            bad++;
+        } else {
+            bad += (size_t)wren__cli_print_error(stdout, c->error_type ? c->error_type : "Wren.Error",
+                                                 c->error_message ? c->error_message : "");
+        }
+    }
+    wren__job_destroy(j);
+    return bad ? 1 : 0;
 }

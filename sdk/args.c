@@ -267,3 +267,43 @@ int wren_result_array(const msgpack_object *result, const char *key, wren_array_
     out->size_bytes = data->via.bin.size;
     return WREN_OK;
 }
+
+const msgpack_object *wren_result_get(const msgpack_object *map, const char *key)
+{
+    return key ? s_lookup(map, key) : NULL;
+}
+
+int wren_result_double(const msgpack_object *map, const char *key, double *out)
+{
+    const msgpack_object *o = wren_result_get(map, key);
+    if (!o)
+        return WREN_ENOTFOUND;
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        *out = (double)o->via.u64;
+        return WREN_OK;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        *out = (double)o->via.i64;
+        return WREN_OK;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        *out = o->via.f64;
+        return WREN_OK;
+    default:
+        return WREN_EBADINPUT;
+    }
+}
+
+int wren_result_int(const msgpack_object *map, const char *key, int64_t *out)
+{
+    const msgpack_object *o = wren_result_get(map, key);
+    if (!o)
+        return WREN_ENOTFOUND;
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
+        *out = (int64_t)o->via.u64;
+    else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        *out = o->via.i64;
+    else
+        return WREN_EBADINPUT;
+    return WREN_OK;
+}

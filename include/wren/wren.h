@@ -245,6 +245,12 @@ int wren_future_cancel(wren_future *f);
  * numeric array view; see wren_array_parse in wren/kernel.h. */
 int wren_result_array(const msgpack_object *result, const char *key, wren_array_view *out);
 
+/* Looks a string key up in a result map; NULL if absent or not a map. */
+const msgpack_object *wren_result_get(const msgpack_object *map, const char *key);
+/* Reads a number (integer or float) at key; WREN_ENOTFOUND / WREN_EBADINPUT. */
+int wren_result_double(const msgpack_object *map, const char *key, double *out);
+int wren_result_int(const msgpack_object *map, const char *key, int64_t *out);
+
 /* ---- plots --------------------------------------------------------------- */
 
 /* Writes the timeline of the executor's calls (host submit, worker start,

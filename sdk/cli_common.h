@@ -1,0 +1,46 @@
+/*
+ * sdk/cli_common.h: what the `wren` subcommands call/map/status/results/plot
+ * share (executor options, progress bar, JSON outcomes). Internal.
+ */
+#ifndef WREN_SDK_CLI_COMMON_H
+#define WREN_SDK_CLI_COMMON_H
+
+#include <stdio.h>
+
+#include "sdk_internal.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wren__cli_exec {
+    wren_config cfg; /* strings point into argv */
+    int quiet;
+    size_t total;    /* calls expected, for the bar */
+    int bar_shown;
+} wren__cli_exec;
+
+/* The option list for --help. */
+extern const char wren__cli_exec_help[];
+
+/* Consumes argv[*i] (and its value) if it is an executor option: 1 if it
+ * was, 0 if not, -1 on a bad value (a message is printed). */
+int wren__cli_exec_arg(int argc, char **argv, int *i, wren__cli_exec *x);
+/* Makes the executor; prints why not and returns the exit status (1, or 2 for usage). */
+int wren__cli_exec_start(wren__cli_exec *x, const char *cmd, wren_executor **ex);
+/* Ends the progress line and says where a kept job is. */
+void wren__cli_exec_end(wren__cli_exec *x, wren_executor *ex, const char *cmd);
+
+/* One JSON line: the result, or {"error": {"type", "message"}}. Returns 0
+ * for a result, 1 for an error. */
+int wren__cli_print_outcome(FILE *out, wren_future *f);
+int wren__cli_print_error(FILE *out, const char *type, const char *message);
+
+/* --store URL for status/results/plot: 1 consumed, 0 not ours, -1 bad. */
+int wren__cli_store_arg(int argc, char **argv, int *i, const char **store);
+const char *wren__cli_default_store(char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
