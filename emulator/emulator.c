@@ -88,6 +88,8 @@ static void s_platform_log(wren_emulator *em, wren__inv *inv, const char *fmt, .
 static void s_platform_log(wren_emulator *em, wren__inv *inv, const char *fmt, ...)
 {
     char line[1024];
+    if (em->quiet && (!inv || !inv->want_tail))
+        return; /* nobody will read it: skip the formatting */
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line, fmt, ap);
@@ -288,10 +290,12 @@ static void s_finish(wren__inst *inst, int func_error, const char *body, size_t 
     long billed_ms = (long)billed;
     if ((double)billed_ms < billed)
         billed_ms++;
-    s_platform_log(em, inv, "END RequestId: %s\n", inv->id);
-    s_platform_log(em, inv,
-                   "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\tMemory Size: %d MB\tMax Memory Used: %ld MB\t%s\n",
-                   inv->id, duration_ms, billed_ms, inst->fn->memory_mb, s_max_rss_mb(inst->pid), init_part);
+    if (!em->quiet || inv->want_tail) {
+        s_platform_log(em, inv, "END RequestId: %s\n", inv->id);
+        s_platform_log(em, inv,
+                       "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\tMemory Size: %d MB\tMax Memory Used: %ld MB\t%s\n",
+                       inv->id, duration_ms, billed_ms, inst->fn->memory_mb, s_max_rss_mb(inst->pid), init_part);
+    }
     inst->cur = NULL;
     s_settle(inv, func_error, body, len);
 }
