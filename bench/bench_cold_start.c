@@ -8,10 +8,14 @@
  *   build/bin/bench_cold_start [runs=200] [bootstrap=<dir of this binary>/bootstrap]
  *
  * Extra variants: WREN_ISOLATION=fork and =inline runs of the bootstrap show
- * what starting the long-lived kernel child costs at start-up.
+ * what starting the long-lived kernel child costs at start-up; the same bare
+ * program linked (--no-as-needed) with libcurl (bench_cold_start_curl) and
+ * with libcurl + OpenBLAS + LAPACKE (bench_cold_start_libs), when built beside
+ * this one, show what merely loading those libraries costs.
  * Links only libc on purpose: the bare program must be bare.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -75,9 +79,15 @@ static double s_one(int lfd, char *const argv[], const char *isolation, const ch
     snprintf(iso_env, sizeof iso_env, "WREN_ISOLATION=%s", isolation ? isolation : "child");
     char *envp[] = {api_env, iso_env, "_HANDLER=wren", "LAMBDA_TASK_ROOT=/tmp", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1769",
                     "PATH=/usr/bin:/bin", NULL};
+    /* The runtimes complain on stderr when the listener hangs up: keep quiet. */
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     double t0 = s_now_us();
     pid_t pid;
-    if (posix_spawn(&pid, argv[0], NULL, NULL, argv, envp) != 0)
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
         return -1;
     double t = -1;
     int cfd = accept(lfd, NULL, NULL);
@@ -134,17 +144,31 @@ int main(int argc, char **argv)
     char api[64];
     snprintf(api, sizeof api, "127.0.0.1:%d", ntohs(a.sin_port));
 
-    enum { BARE, CHILD, FORK, INLINE, NVAR };
-    static const char *names[NVAR] = {"bare C (socket + one GET)", "bootstrap (isolation=child, default)",
-                                      "bootstrap (isolation=fork)", "bootstrap (isolation=inline)"};
+    enum { BARE, CURL, LIBS, CHILD, FORK, INLINE, NVAR };
+    static const char *names[NVAR] = {"bare C (socket + one GET)",
+                                      "bare C + libcurl loaded",
+                                      "bare C + libcurl, OpenBLAS, LAPACKE",
+                                      "bootstrap (isolation=child, default)",
+                                      "bootstrap (isolation=fork)",
+                                      "bootstrap (isolation=inline)"};
+    char curl_path[PATH_MAX + 8], libs_path[PATH_MAX + 8];
+    snprintf(curl_path, sizeof curl_path, "%s_curl", self);
+    snprintf(libs_path, sizeof libs_path, "%s_libs", self);
+    int have[NVAR] = {1, access(curl_path, X_OK) == 0, access(libs_path, X_OK) == 0, 1, 1, 1};
     double *t[NVAR];
     for (int v = 0; v < NVAR; v++)
         t[v] = calloc((size_t)runs, sizeof(double));
     char *bare_argv[] = {self, "--bare", api, NULL};
+    char *curl_argv[] = {curl_path, "--bare", api, NULL};
+    char *libs_argv[] = {libs_path, "--bare", api, NULL};
     char *boot_argv[] = {boot, NULL};
     for (int r = 0; r < runs; r++) {
         for (int v = 0; v < NVAR; v++) {
+            if (!have[v])
+                continue;
             double us = v == BARE     ? s_one(lfd, bare_argv, NULL, api)
+                        : v == CURL  ? s_one(lfd, curl_argv, NULL, api)
+                        : v == LIBS  ? s_one(lfd, libs_argv, NULL, api)
                         : v == CHILD ? s_one(lfd, boot_argv, "child", api)
                         : v == FORK  ? s_one(lfd, boot_argv, "fork", api)
                                      : s_one(lfd, boot_argv, "inline", api);
@@ -158,6 +182,8 @@ int main(int argc, char **argv)
     printf("bench_cold_start: exec -> first GET next, %d runs each, alternating (us)\n", runs);
     printf("%-40s %10s %10s %10s\n", "program", "median", "p10", "p90");
     for (int v = 0; v < NVAR; v++) {
+        if (!have[v])
+            continue;
         qsort(t[v], (size_t)runs, sizeof(double), s_cmp);
         printf("%-40s %10.0f %10.0f %10.0f\n", names[v], t[v][runs / 2], t[v][runs / 10], t[v][runs * 9 / 10]);
         free(t[v]);
