@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wren/wren.h"
 
@@ -82,7 +83,8 @@ int main(int argc, char **argv)
     cfg.timeout_s = timeout;
     cfg.keep_data = keep;
     cfg.quiet = 1;
-    cfg.progress = s_progress;
+    if (isatty(2))
+        cfg.progress = s_progress; /* a live count on a terminal only */
     wren_executor *ex = NULL;
     if (wren_executor_new(&cfg, &ex) != WREN_OK) {
         fprintf(stderr, "big_flops: %s\n", wren_last_error());
@@ -110,7 +112,8 @@ int main(int argc, char **argv)
         rc = wren_map(ex, "gemm", (const wren_args *const *)args, (size_t)tasks, fs);
     if (rc == WREN_OK)
         rc = wren_wait(ex, fs, (size_t)tasks, WREN_ALL_COMPLETED, -1, NULL);
-    fprintf(stderr, "\n");
+    if (isatty(2))
+        fprintf(stderr, "\n");
     double t0 = 0, t1 = 0, flops = 0, peak = 0, best_task = 0;
     size_t ok = 0;
     for (long i = 0; rc == WREN_OK && i < tasks; i++) {
