@@ -69,8 +69,13 @@ static void s_dump_load(const json_t *j)
     }
     json_error_t err;
     json_t *back = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
-    WREN_FUZZ_CHECK(back != NULL, "dumped JSON did not load: %s", err.text);
+    /* Known: keys that are not UTF-8 dump as broken JSON (jansson writes no
+     * key at all for them and does not fail): asserted with the gate on. */
+    if ((!back || !wren_fuzz_json_equal(j, back)) && !wren_fuzz_known_bugs() && wren_fuzz_json_has_bad_utf8(j))
+        goto cleanup;
+    WREN_FUZZ_CHECK(back != NULL, "dumped JSON did not load: %s: %s", err.text, text);
     WREN_FUZZ_CHECK(wren_fuzz_json_equal(j, back), "dump -> load changed the value: %s", text);
+cleanup:
     json_decref(back);
     free(text);
 }
