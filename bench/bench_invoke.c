@@ -39,6 +39,7 @@ static double s_round(CURL *c, int port, const char *payload, int count)
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_sink);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     size_t total = 0;
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &total);
     uint64_t t0 = wren_mono_ns();

@@ -145,14 +145,16 @@ static long s_max_rss_mb(pid_t pid)
 
 /* ---- invocations --------------------------------------------------------- */
 
-static void s_format_request_id(char out[WREN__REQUEST_ID_LEN + 1])
+/* A request id shaped like Lambda's (a version 4 UUID) and an X-Ray trace
+ * id, from one draw of randomness (one syscall per invocation). */
+static void s_format_ids(wren__inv *inv)
 {
-    char hex[33];
-    if (wren_random_hex(hex, 16) != WREN_OK) {
-        static const char fallback[] = "00000000000000000000000000000000";
-        memcpy(hex, fallback, sizeof fallback);
-    }
-    snprintf(out, WREN__REQUEST_ID_LEN + 1, "%.8s-%.4s-4%.3s-a%.3s-%.12s", hex, hex + 8, hex + 13, hex + 17, hex + 20);
+    char hex[73];
+    if (wren_random_hex(hex, 36) != WREN_OK)
+        memset(hex, '0', sizeof hex);
+    snprintf(inv->id, sizeof inv->id, "%.8s-%.4s-4%.3s-a%.3s-%.12s", hex, hex + 8, hex + 13, hex + 17, hex + 20);
+    snprintf(inv->trace_id, sizeof inv->trace_id, "Root=1-%08llx-%.24s;Parent=%.16s;Sampled=0",
+             (unsigned long long)(wren_now_ms() / 1000), hex + 32, hex + 56);
 }
 
 wren__inv *wren__inv_new(wren__fn *fn, const char *payload, size_t len, int is_async)
@@ -172,12 +174,7 @@ wren__inv *wren__inv_new(wren__fn *fn, const char *payload, size_t len, int is_a
     inv->is_async = is_async;
     inv->refs = 1;
     wren_buf_init(&inv->log, 0);
-    s_format_request_id(inv->id);
-    char hex[41];
-    if (wren_random_hex(hex, 20) != WREN_OK)
-        memset(hex, '0', 40);
-    snprintf(inv->trace_id, sizeof inv->trace_id, "Root=1-%08llx-%.24s;Parent=%.16s;Sampled=0",
-             (unsigned long long)(wren_now_ms() / 1000), hex, hex + 24);
+    s_format_ids(inv);
     return inv;
 }
 
@@ -277,7 +274,10 @@ static void s_finish(wren__inst *inst, int func_error, const char *body, size_t 
     if (!inv)
         return;
     wren_emulator *em = inst->fn->em;
-    s_drain_output(inst);
+    /* What it printed belongs before END (and in the Tail); when nobody
+     * reads either, the supervisor's next read is soon enough. */
+    if (!em->quiet || inv->want_tail)
+        s_drain_output(inst);
     double duration_ms = (double)(wren_mono_ns() - inv->start_ns) / 1e6;
     char init_part[64] = "";
     double billed = duration_ms;
