@@ -11,20 +11,22 @@
 #   share/wren/MANIFEST          each file, its size, where it came from
 #   share/doc/PKG/copyright      the licence of every Debian package shipped
 #
-# Usage: package-layer.sh --bootstrap PATH --out ZIP [--stage DIR] [--no-strip]
+# Usage: package-layer.sh --bootstrap PATH --out ZIP [--stage DIR] [--no-strip] [--level 0-9]
 # The stage directory (default: ZIP's directory/stage) is emptied first.
+# --level is zip's compression level (default 9; tests use 1 for speed).
 # Needs: ldd, readelf, zip; strip and dpkg when present.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-bootstrap="" out="" stage="" strip=1
+bootstrap="" out="" stage="" strip=1 level=9
 while [ $# -gt 0 ]; do
   case "$1" in
   --bootstrap) bootstrap=$2; shift 2 ;;
   --out) out=$2; shift 2 ;;
   --stage) stage=$2; shift 2 ;;
   --no-strip) strip=0; shift ;;
-  -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+  --level) level=$2; shift 2 ;;
+  -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
   *) echo "package-layer: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -96,22 +98,30 @@ sed "s/@WREN_LOADER@/$loader/g" "$here/bootstrap.sh" >"$stage/bootstrap"
 chmod 0755 "$stage/bootstrap"
 
 # Provenance and licences: glibc, libgfortran, OpenBLAS, curl... are
-# redistributed, so their copyright files go with them.
+# redistributed, so their copyright files go with them. One dpkg query for
+# every file, by both names a merged-/usr system may know it under.
+declare -A pkg_of=()
+if command -v dpkg >/dev/null; then
+  queries=()
+  for src in "${shipped[@]}"; do
+    queries+=("$src")
+    case "$src" in /usr/*) queries+=("${src#/usr}") ;; esac
+  done
+  while IFS= read -r line; do
+    pkgs=${line%%: *}
+    path=${line#*: }
+    pkg_of[$path]=${pkgs%%[:,]*}
+  done < <(dpkg -S "${queries[@]}" 2>/dev/null || true)
+fi
 {
   echo "# wren layer: file, size in bytes, source, Debian package"
   printf '%s\t%s\t%s\t%s\n' bin/bootstrap "$(stat -c %s "$stage/bin/bootstrap")" "$(readlink -f "$bootstrap")" wren
   for name in $(printf '%s\n' "${!shipped[@]}" | sort); do
     src=${shipped[$name]}
-    pkg=-
-    if command -v dpkg >/dev/null; then
-      # dpkg knows the path under /usr/lib or /lib (merged /usr): try both.
-      pkg=$(dpkg -S "$src" 2>/dev/null || dpkg -S "${src#/usr}" 2>/dev/null || true)
-      pkg=${pkg%%:*}
-      [ -n "$pkg" ] || pkg=-
-      if [ "$pkg" != - ] && [ -f "/usr/share/doc/$pkg/copyright" ]; then
-        mkdir -p "$stage/share/doc/$pkg"
-        cp "/usr/share/doc/$pkg/copyright" "$stage/share/doc/$pkg/copyright"
-      fi
+    pkg=${pkg_of[$src]:-${pkg_of[${src#/usr}]:--}}
+    if [ "$pkg" != - ] && [ -f "/usr/share/doc/$pkg/copyright" ]; then
+      mkdir -p "$stage/share/doc/$pkg"
+      cp "/usr/share/doc/$pkg/copyright" "$stage/share/doc/$pkg/copyright"
     fi
     printf '%s\t%s\t%s\t%s\n' "lib/$name" "$(stat -c %s "$stage/lib/$name")" "$src" "$pkg"
   done
@@ -121,7 +131,7 @@ chmod 0755 "$stage/bootstrap"
 # the Unix mode (Lambda keeps the executable bits from it).
 find "$stage" -exec touch -h -d '2000-01-01 00:00:00 UTC' {} +
 rm -f "$out"
-(cd "$stage" && find . -type f | LC_ALL=C sort | sed 's|^\./||' | zip -q -X -9 "$out" -@)
+(cd "$stage" && find . -type f | LC_ALL=C sort | sed 's|^\./||' | zip -q -X "-$level" "$out" -@)
 
 unzipped=$(du -sb --apparent-size "$stage" | cut -f1)
 zipped=$(stat -c %s "$out")

@@ -16,7 +16,7 @@ layer_cleanup() {
   if [ -n "$LAYER_MOUNTS_UNDER" ]; then
     # Mounts are made inside a private mount namespace and die with it; this
     # is the belt to those braces (deepest first).
-    grep -F " $LAYER_MOUNTS_UNDER" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
+    { grep -F " $LAYER_MOUNTS_UNDER" /proc/mounts || true; } | awk '{print $2}' | sort -r | while read -r m; do
       umount -l "$m" 2>/dev/null || true
     done
   fi

@@ -29,7 +29,7 @@ fi
 # Package the layer from this build's bootstrap, with the script the `layer`
 # target runs (into this test's own directory: tests may run in parallel).
 "$WREN_SOURCE_DIR/layers/package-layer.sh" --bootstrap "$host_bootstrap" --out "$WREN_TMP/wren-layer.zip" \
-  --stage "$WREN_TMP/stage" || fail "package-layer.sh failed"
+  --stage "$WREN_TMP/stage" --level 1 || fail "package-layer.sh failed"
 
 # A user's kernel module, as a function package would hold it: loaded through
 # _HANDLER from the task root, it needs libopenblas from the layer's lib/.
