@@ -46,6 +46,43 @@ static void s_set_err(const char *fmt, ...)
     va_end(ap);
 }
 
+/* ---- resuming connections ------------------------------------------------ */
+
+/* Connections are resumed only after em->lock is released, so no thread
+ * ever holds the engine's lock while it waits on one of libmicrohttpd's. A
+ * connection taken off the engine's books (inv->conn, inst->next_conn) has a
+ * single resumer, and a suspended connection cannot be closed under it. */
+void wren__resume_later(wren_emulator *em, struct MHD_Connection *conn)
+{
+    if (em->resume_len == em->resume_cap) {
+        size_t cap = em->resume_cap ? em->resume_cap * 2 : 16;
+        struct MHD_Connection **q = realloc(em->resume_q, cap * sizeof *q);
+        if (!q) {
+            MHD_resume_connection(conn); /* out of memory: resume now rather than never */
+            return;
+        }
+        em->resume_q = q;
+        em->resume_cap = cap;
+    }
+    em->resume_q[em->resume_len++] = conn;
+}
+
+void wren__unlock(wren_emulator *em)
+{
+    if (em->resume_len == 0) {
+        pthread_mutex_unlock(&em->lock);
+        return;
+    }
+    struct MHD_Connection **q = em->resume_q;
+    size_t n = em->resume_len;
+    em->resume_q = NULL;
+    em->resume_len = em->resume_cap = 0;
+    pthread_mutex_unlock(&em->lock);
+    for (size_t i = 0; i < n; i++)
+        MHD_resume_connection(q[i]);
+    free(q);
+}
+
 /* ---- logs ---------------------------------------------------------------- */
 
 static void s_write_all(int fd, const char *p, size_t n)
@@ -230,7 +267,7 @@ static void s_settle(wren__inv *inv, int func_error, const char *body, size_t le
         if (inv->conn) {
             inv->resp = wren__invoke_response(inv, func_error, body, len);
             inv->http_status = MHD_HTTP_OK;
-            MHD_resume_connection(inv->conn);
+            wren__resume_later(inv->fn->em, inv->conn);
             inv->conn = NULL;
         }
         wren__inv_unref(inv);
@@ -329,7 +366,7 @@ static void s_kill(wren__inst *inst)
         kill(-inst->pid, SIGKILL);
     if (inst->next_conn) {
         inst->next_req->dead = 1;
-        MHD_resume_connection(inst->next_conn);
+        wren__resume_later(inst->fn->em, inst->next_conn);
         inst->next_conn = NULL;
         inst->next_req = NULL;
     }
@@ -577,6 +614,15 @@ static int s_spawn(wren__fn *fn)
         struct rlimit rl = {s_as_limit_bytes(fn->memory_mb), s_as_limit_bytes(fn->memory_mb)};
         prlimit(inst->pid, RLIMIT_AS, &rl, NULL);
     }
+    {
+        /* Lambda gives a function 1,024 descriptors, whatever the emulator
+         * raised its own limit to (see s_raise_nofile). */
+        struct rlimit nf;
+        if (prlimit(inst->pid, RLIMIT_NOFILE, NULL, &nf) == 0) {
+            nf.rlim_cur = nf.rlim_max < 1024 ? nf.rlim_max : 1024;
+            prlimit(inst->pid, RLIMIT_NOFILE, &nf, NULL);
+        }
+    }
     inst->pidfd = (int)syscall(SYS_pidfd_open, inst->pid, 0);
     if (inst->pidfd < 0 || s_epoll_add(em, inst->listen_fd, &inst->ev_listen) < 0 ||
         s_epoll_add(em, inst->pidfd, &inst->ev_pid) < 0 || s_epoll_add(em, inst->out_fd, &inst->ev_out) < 0) {
@@ -668,7 +714,7 @@ void wren__dispatch(wren__fn *fn)
         struct MHD_Connection *c = idle->next_conn;
         idle->next_conn = NULL;
         idle->next_req = NULL;
-        MHD_resume_connection(c);
+        wren__resume_later(em, c);
     }
     size_t starting = 0;
     for (wren__inst *in = fn->instances; in; in = in->next)
@@ -877,13 +923,13 @@ static void *s_supervisor(void *arg)
     for (;;) {
         pthread_mutex_lock(&em->lock);
         if (em->stopping) {
-            pthread_mutex_unlock(&em->lock);
+            wren__unlock(em);
             break;
         }
         int64_t next = s_check_timers(em);
         em->sup_wake_ms = next;
         int64_t wait_ms = next - wren_now_ms();
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         if (wait_ms < 0)
             wait_ms = 0;
         int n = epoll_wait(em->epfd, evs, 64, (int)(wait_ms > 3600000 ? 3600000 : wait_ms) + 1);
@@ -924,7 +970,7 @@ static void *s_supervisor(void *arg)
                 break;
             }
         }
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         /* Only the supervisor closes instance sockets, so these stay valid. */
         for (int i = 0; i < n; i++)
             if (listen_fds[i] >= 0)
@@ -935,7 +981,7 @@ static void *s_supervisor(void *arg)
             if (ev->inst)
                 wren__inst_unref(ev->inst);
         }
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
     }
     return NULL;
 }
@@ -1053,6 +1099,20 @@ static int s_bind_listen(const char *host, int port, int *out_fd, int *out_port)
     return WREN_OK;
 }
 
+/* Every instance costs the emulator four descriptors (its listening socket,
+ * pidfd, output pipe, Runtime API connection) and every waiting caller one:
+ * a thousand of either passes the usual soft limit of 1,024. So the soft
+ * limit goes up to the hard limit (as Go's runtime does); instances get
+ * Lambda's 1,024 back. */
+static void s_raise_nofile(void)
+{
+    struct rlimit nf;
+    if (getrlimit(RLIMIT_NOFILE, &nf) == 0 && nf.rlim_cur < nf.rlim_max) {
+        nf.rlim_cur = nf.rlim_max > (1u << 20) ? (1u << 20) : nf.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nf);
+    }
+}
+
 int wren_emulator_start(const wren_emulator_config *cfg, wren_emulator **out)
 {
     int rc = WREN_OK;
@@ -1069,6 +1129,7 @@ int wren_emulator_start(const wren_emulator_config *cfg, wren_emulator **out)
         s_set_err("out of memory");
         return WREN_ENOMEM;
     }
+    s_raise_nofile();
     pthread_mutex_init(&em->lock, NULL);
     em->epfd = em->wake_fd = em->log_fd = -1;
     const char *region = getenv("AWS_REGION");
@@ -1146,7 +1207,7 @@ static void s_fail_stopping(wren__inv *inv)
     if (!inv->is_async && inv->conn) {
         inv->resp = wren__aws_error("ServiceException", "The emulator is stopping.");
         inv->http_status = MHD_HTTP_SERVICE_UNAVAILABLE;
-        MHD_resume_connection(inv->conn);
+        wren__resume_later(inv->fn->em, inv->conn);
         inv->conn = NULL;
     }
     inv->state = WREN__INV_DONE;
@@ -1181,7 +1242,7 @@ void wren_emulator_stop(wren_emulator *em)
         ssize_t w = write(em->wake_fd, &one, sizeof one);
         (void)w;
     }
-    pthread_mutex_unlock(&em->lock);
+    wren__unlock(em);
     /* 2. The supervisor first (it hands sockets to the daemon), then the
      *    daemon (closes every connection, runs the completion hooks). */
     if (em->sup_started)
@@ -1213,6 +1274,7 @@ void wren_emulator_stop(wren_emulator *em)
     if (em->own_log_fd && em->log_fd >= 0)
         close(em->log_fd);
     s_free_fns(em);
+    free(em->resume_q);
     pthread_mutex_destroy(&em->lock);
     free(em);
 }

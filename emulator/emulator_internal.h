@@ -139,6 +139,9 @@ struct wren_emulator {
     pthread_t sup;
     int sup_started;
     int64_t sup_wake_ms; /* when the supervisor will next look at deadlines */
+    /* connections to resume once the lock is released (see wren__unlock) */
+    struct MHD_Connection **resume_q;
+    size_t resume_len, resume_cap;
 };
 
 /* Request kinds served by the one daemon. */
@@ -167,6 +170,12 @@ struct wren__req {
 };
 
 /* ---- emulator.c: the engine (call with em->lock held) ---- */
+
+/* Queues conn to be resumed by the next wren__unlock. */
+void wren__resume_later(wren_emulator *em, struct MHD_Connection *conn);
+/* Releases em->lock, then resumes the queued connections. Every holder of
+ * the lock releases it through here. */
+void wren__unlock(wren_emulator *em);
 
 /* Queues inv (takes the engine's reference) and dispatches. */
 void wren__enqueue(wren__fn *fn, wren__inv *inv);

@@ -167,7 +167,7 @@ static enum MHD_Result s_invoke_final(wren_emulator *em, struct MHD_Connection *
         struct MHD_Response *r = inv->resp;
         unsigned int status = inv->http_status;
         inv->resp = NULL;
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         return s_send(conn, status, r);
     }
     if (!req->fn) {
@@ -213,17 +213,17 @@ static enum MHD_Result s_invoke_final(wren_emulator *em, struct MHD_Connection *
     wren__fn *fn = req->fn;
     pthread_mutex_lock(&em->lock);
     if (em->stopping) {
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         return s_send(conn, MHD_HTTP_SERVICE_UNAVAILABLE, wren__aws_error("ServiceException", "The emulator is stopping."));
     }
     if (is_async && fn->n_async_queued >= em->queue_max) {
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         struct MHD_Response *r = wren__aws_error("TooManyRequestsException", "Rate Exceeded.");
         return s_send(conn, MHD_HTTP_TOO_MANY_REQUESTS, r);
     }
     wren__inv *inv = wren__inv_new(fn, payload, plen, is_async);
     if (!inv) {
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         return s_send(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, wren__aws_error("ServiceException", "out of memory"));
     }
     const char *trace = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amzn-Trace-Id");
@@ -240,7 +240,7 @@ static enum MHD_Result s_invoke_final(wren_emulator *em, struct MHD_Connection *
         char id[WREN__REQUEST_ID_LEN + 1];
         memcpy(id, inv->id, sizeof id);
         wren__enqueue(fn, inv);
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         if (r)
             MHD_add_response_header(r, "x-amzn-RequestId", id);
@@ -254,7 +254,7 @@ static enum MHD_Result s_invoke_final(wren_emulator *em, struct MHD_Connection *
     req->suspended = 1;
     MHD_suspend_connection(conn);
     wren__enqueue(fn, inv);
-    pthread_mutex_unlock(&em->lock);
+    wren__unlock(em);
     return MHD_YES;
 }
 
@@ -271,7 +271,7 @@ static enum MHD_Result s_runtime_final(wren_emulator *em, struct MHD_Connection 
             struct MHD_Response *r = req->resp;
             int dead = req->dead;
             req->resp = NULL;
-            pthread_mutex_unlock(&em->lock);
+            wren__unlock(em);
             if (dead || !r) {
                 if (r)
                     MHD_destroy_response(r);
@@ -284,7 +284,7 @@ static enum MHD_Result s_runtime_final(wren_emulator *em, struct MHD_Connection 
         struct MHD_Response *r = got == 1 ? req->resp : NULL;
         if (got == 1)
             req->resp = NULL;
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         if (got == 0)
             return MHD_YES;
         if (got < 0)
@@ -295,7 +295,7 @@ static enum MHD_Result s_runtime_final(wren_emulator *em, struct MHD_Connection 
     case WREN__REQ_ERROR: {
         pthread_mutex_lock(&em->lock);
         if (!inst->cur || strcmp(inst->cur->id, req->id)) {
-            pthread_mutex_unlock(&em->lock);
+            wren__unlock(em);
             return s_send(conn, MHD_HTTP_BAD_REQUEST, s_runtime_error("InvalidRequestID", "Invalid request ID"));
         }
         if (req->kind == WREN__REQ_RESPONSE && req->too_big) {
@@ -307,7 +307,7 @@ static enum MHD_Result s_runtime_final(wren_emulator *em, struct MHD_Connection 
             wren__complete(inst, 1, body ? body : "{}", body ? strlen(body) : 2);
             free(body);
             json_decref(j);
-            pthread_mutex_unlock(&em->lock);
+            wren__unlock(em);
             char m2[128];
             snprintf(m2, sizeof m2, "Exceeded maximum allowed payload size (%zu bytes).", WREN__RESPONSE_MAX_BYTES);
             return s_send(conn, 413, s_runtime_error("RequestEntityTooLarge", m2));
@@ -331,13 +331,13 @@ static enum MHD_Result s_runtime_final(wren_emulator *em, struct MHD_Connection 
             }
             json_decref(j);
         }
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         return s_send(conn, MHD_HTTP_ACCEPTED, s_json_response(accepted));
     }
     case WREN__REQ_INIT_ERROR: {
         pthread_mutex_lock(&em->lock);
         if (inst->inited) {
-            pthread_mutex_unlock(&em->lock);
+            wren__unlock(em);
             return s_send(conn, MHD_HTTP_FORBIDDEN,
                           s_runtime_error("InvalidStateTransition", "init/error is only valid before the first next"));
         }
@@ -353,7 +353,7 @@ static enum MHD_Result s_runtime_final(wren_emulator *em, struct MHD_Connection 
         wren__on_init_error(inst, body ? body : "{}", body ? strlen(body) : 2);
         free(body);
         json_decref(j);
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
         return s_send(conn, MHD_HTTP_ACCEPTED, s_json_response(accepted));
     }
     default:
@@ -437,7 +437,7 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls, 
     }
     if (req->resp)
         MHD_destroy_response(req->resp);
-    pthread_mutex_unlock(&em->lock);
+    wren__unlock(em);
     wren_buf_clean_up(&req->body);
     free(req);
     *con_cls = NULL;
@@ -467,12 +467,12 @@ static void s_notify_connection(void *cls, struct MHD_Connection *conn, void **s
         } else {
             *socket_context = &s_stale_port;
         }
-        pthread_mutex_unlock(&em->lock);
+        wren__unlock(em);
     } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         if (*socket_context && *socket_context != &s_stale_port) {
             pthread_mutex_lock(&em->lock);
             wren__inst_unref(*socket_context);
-            pthread_mutex_unlock(&em->lock);
+            wren__unlock(em);
         }
         *socket_context = NULL;
     }

@@ -533,6 +533,57 @@ START_TEST(test_parallel_64_against_2_all_succeed)
 }
 END_TEST
 
+/* A thousand callers waiting at once (suspended connections, not threads),
+ * served by 4 instances, all answered. */
+START_TEST(test_thousand_waiting_callers)
+{
+    wren_emulator_function f = s_fn("fn", NULL);
+    f.concurrency = 4;
+    wren_emulator *em = s_start(&f, 1, 0);
+    enum { N = 1000 };
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/fn/invocations", wren_emulator_port(em));
+    CURLM *m = curl_multi_init();
+    curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)N);
+    CURL **h = calloc(N, sizeof *h);
+    s_resp *rs = calloc(N, sizeof *rs);
+    char (*payloads)[48] = calloc(N, sizeof *payloads);
+    for (int i = 0; i < N; i++) {
+        snprintf(payloads[i], sizeof payloads[i], "{\"op\":\"echo\",\"i\":%d}", i);
+        h[i] = curl_easy_init();
+        curl_easy_setopt(h[i], CURLOPT_URL, url);
+        curl_easy_setopt(h[i], CURLOPT_POSTFIELDS, payloads[i]);
+        curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, s_write);
+        curl_easy_setopt(h[i], CURLOPT_WRITEDATA, &rs[i]);
+        curl_easy_setopt(h[i], CURLOPT_TIMEOUT, 90L);
+        curl_easy_setopt(h[i], CURLOPT_NOSIGNAL, 1L);
+        curl_multi_add_handle(m, h[i]);
+    }
+    int running = 1;
+    while (running) {
+        curl_multi_perform(m, &running);
+        if (running)
+            curl_multi_poll(m, NULL, 0, 200, NULL);
+    }
+    int ok = 0;
+    for (int i = 0; i < N; i++) {
+        long code = 0;
+        curl_easy_getinfo(h[i], CURLINFO_RESPONSE_CODE, &code);
+        ok += code == 200 && rs[i].body && !strcmp(rs[i].body, payloads[i]);
+        curl_multi_remove_handle(m, h[i]);
+        curl_easy_cleanup(h[i]);
+        free(rs[i].body);
+    }
+    curl_multi_cleanup(m);
+    free(h);
+    free(rs);
+    free(payloads);
+    ck_assert_int_eq(ok, N);
+    ck_assert_int_le(s_children(NULL, 0), 4);
+    wren_emulator_stop(em);
+}
+END_TEST
+
 START_TEST(test_timeout_then_recovers)
 {
     wren_emulator_function f = s_fn("fn", NULL);
@@ -804,6 +855,7 @@ static Suite *emulator_suite(void)
     tcase_add_test(tc, test_429_when_event_queue_full);
     tcase_add_test(tc, test_tail_log);
     tcase_add_test(tc, test_parallel_64_against_2_all_succeed);
+    tcase_add_test(tc, test_thousand_waiting_callers);
     tcase_add_test(tc, test_timeout_then_recovers);
     tcase_add_test(tc, test_crash_is_exit_error_then_recovers);
     tcase_add_test(tc, test_init_errors_reach_the_caller);
