@@ -277,7 +277,7 @@ static void check_sanitize(const char *in, size_t in_len, const char *want, size
 {
     wren_buf b;
     wren_buf_init(&b, 0);
-    ck_assert_int_eq(wren__utf8_sanitize(in, in_len, &b), WREN_OK);
+    ck_assert_int_eq(wren_utf8_sanitize(in, in_len, &b), WREN_OK);
     ck_assert_uint_eq(b.len, want_len);
     ck_assert_msg(memcmp(b.data ? b.data : "", want, b.len) == 0, "sanitize gave wrong bytes for case of %zu bytes",
                   in_len);
@@ -321,7 +321,7 @@ START_TEST(test_utf8_sanitize_respects_the_buffer_cap)
 {
     wren_buf b;
     wren_buf_init(&b, 4);
-    ck_assert_int_eq(wren__utf8_sanitize("\xFF\xFF", 2, &b), WREN_ETOOBIG);
+    ck_assert_int_eq(wren_utf8_sanitize("\xFF\xFF", 2, &b), WREN_ETOOBIG);
     wren_buf_clean_up(&b);
 }
 END_TEST
@@ -659,6 +659,34 @@ START_TEST(test_event_over_the_cap_is_toobig_and_the_connection_survives)
 }
 END_TEST
 
+START_TEST(test_default_cap_takes_8_mib_and_refuses_one_byte_more)
+{
+    fake_api *api = fake_start();
+    size_t cap = WREN_RUNTIME_DEFAULT_MAX_EVENT_BYTES;
+    ck_assert_uint_eq(cap, (size_t)8 << 20);
+    char *big = malloc(cap + 2);
+    memset(big, 'z', cap + 1);
+    big[cap + 1] = '\0';
+    fake_event at_cap = simple_event("req-at-cap", big);
+    at_cap.body_len = cap;
+    fake_add(api, at_cap);
+    fake_add(api, simple_event("req-over-cap", big)); /* cap + 1 bytes */
+    wren_runtime *rt = NULL;
+    ck_assert_int_eq(wren_runtime_new(api->endpoint, &rt), WREN_OK);
+    wren_invocation inv;
+    ck_assert_int_eq(wren_runtime_next(rt, &inv), WREN_OK);
+    ck_assert_uint_eq(inv.payload_len, cap);
+    ck_assert_int_eq(inv.payload[cap - 1], 'z');
+    ck_assert_int_eq(wren_runtime_next(rt, &inv), WREN_ETOOBIG);
+    ck_assert_str_eq(inv.request_id, "req-over-cap");
+    ck_assert_ptr_nonnull(strstr(wren_runtime_errmsg(rt), "event of 8388609 bytes is larger than the cap of 8388608 bytes"));
+    ck_assert_int_eq(fake_connections(api), 1);
+    free(big);
+    wren_runtime_destroy(rt);
+    fake_stop(api);
+}
+END_TEST
+
 START_TEST(test_connection_refused_is_ehttp_at_once)
 {
     char endpoint[32];
@@ -887,6 +915,7 @@ int main(void)
     tcase_add_test(tc, test_post_statuses_map_413_4xx_and_500);
     tcase_add_test(tc, test_missing_request_id_or_bad_deadline_is_eproto);
     tcase_add_test(tc, test_event_over_the_cap_is_toobig_and_the_connection_survives);
+    tcase_add_test(tc, test_default_cap_takes_8_mib_and_refuses_one_byte_more);
     tcase_add_test(tc, test_connection_refused_is_ehttp_at_once);
     tcase_add_test(tc, test_connect_timeout_bounds_an_unanswering_listener);
     tcase_add_test(tc, test_next_waits_past_the_connect_timeout);
