@@ -634,6 +634,7 @@ static int s_spawn(wren__fn *fn)
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     s_free_env(env);
+    wren__wake_supervisor(em, wren_now_ms() + (int64_t)(fn->timeout_s * 1000.0 + 0.5));
     inst->refs = 1; /* the process; dropped when it is reaped */
     inst->state = WREN__INST_STARTING;
     inst->next = fn->instances;
@@ -881,6 +882,24 @@ static int64_t s_check_timers(wren_emulator *em)
                     changed = 1;
                 } else if (in->cur->deadline_ms < next) {
                     next = in->cur->deadline_ms;
+                }
+            } else if (in->state == WREN__INST_STARTING) {
+                /* An init that never reaches `next` must not hold its caller
+                 * forever: it gets the function timeout, as Lambda gives an
+                 * init retried inside an invocation. */
+                int64_t age_ms = (int64_t)((mono - in->spawn_ns) / 1000000u);
+                int64_t left = (int64_t)(fn->timeout_s * 1000.0 + 0.5) - age_ms;
+                if (left <= 0) {
+                    char fmt[160];
+                    snprintf(fmt, sizeof fmt, "RequestId: %%s Error: Task timed out after %.2f seconds", fn->timeout_s);
+                    s_drain_output(in);
+                    s_kill(in);
+                    wren__inv *inv = s_queue_pop(fn);
+                    if (inv)
+                        s_fail_unstarted(inv, "Sandbox.Timedout", fmt);
+                    changed = 1;
+                } else if (now + left < next) {
+                    next = now + left;
                 }
             } else if (in->state == WREN__INST_IDLE) {
                 int64_t idle_ms = (int64_t)((mono - in->idle_since_ns) / 1000000u);

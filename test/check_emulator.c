@@ -648,9 +648,11 @@ END_TEST
 
 START_TEST(test_init_errors_reach_the_caller)
 {
-    wren_emulator_function fs[3] = {s_fn("posts", "init_error"), s_fn("exits", "init_exit"), s_fn("missing", NULL)};
+    wren_emulator_function fs[4] = {s_fn("posts", "init_error"), s_fn("exits", "init_exit"), s_fn("missing", NULL),
+                                     s_fn("hangs", "init_hang")};
     fs[2].bootstrap_path = "/nonexistent/bootstrap";
-    wren_emulator *em = s_start(fs, 3, 0);
+    fs[3].timeout_s = 1.0;
+    wren_emulator *em = s_start(fs, 4, 0);
     int port = wren_emulator_port(em);
     s_resp r;
     for (int round = 0; round < 2; round++) { /* each call retries the cold start */
@@ -667,6 +669,17 @@ START_TEST(test_init_errors_reach_the_caller)
     ck_assert_str_eq(s_str(j, "errorType"), "Runtime.ExitError");
     char want[200];
     snprintf(want, sizeof want, "RequestId: %s Error: Runtime exited with error: exit status 3", r.request_id);
+    ck_assert_str_eq(s_str(j, "errorMessage"), want);
+    json_decref(j);
+    s_resp_free(&r);
+    uint64_t t0 = wren_mono_ns();
+    s_invoke(port, "hangs", "RequestResponse", "{}", 0, &r);
+    double took = (double)(wren_mono_ns() - t0) / 1e9;
+    ck_assert_msg(took >= 0.99 && took < 3.0, "took %.2f s", took);
+    ck_assert_str_eq(r.function_error, "Unhandled");
+    j = s_json(&r);
+    ck_assert_str_eq(s_str(j, "errorType"), "Sandbox.Timedout");
+    snprintf(want, sizeof want, "RequestId: %s Error: Task timed out after 1.00 seconds", r.request_id);
     ck_assert_str_eq(s_str(j, "errorMessage"), want);
     json_decref(j);
     s_resp_free(&r);

@@ -5,6 +5,7 @@
  * _HANDLER picks start-up behaviour:
  *   "init_error"  POST init/error (type Test.InitFailed), then wait to be killed
  *   "init_exit"   exit with status 3 before the first `next`
+ *   "init_hang"   never ask for an event
  *   anything else serve events
  * The event (a JSON object) picks the behaviour per invocation by "op":
  *   "echo" (default)  print "echo REQUEST_ID" and return the event unchanged
@@ -119,6 +120,11 @@ int main(void)
     if (handler && !strcmp(handler, "init_exit")) {
         fprintf(stderr, "init_exit: leaving before the first next\n");
         return 3;
+    }
+    if (handler && !strcmp(handler, "init_hang")) {
+        printf("init_hang: never asking for an event\n");
+        sleep(300);
+        return 1;
     }
     if (handler && !strcmp(handler, "init_error")) {
         static const char body[] = "{\"errorMessage\":\"init failed on purpose\",\"errorType\":\"Test.InitFailed\"}";
