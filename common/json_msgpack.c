@@ -7,6 +7,21 @@
 
 static json_t *s_to_json(const msgpack_object *o, int depth);
 
+/* A JSON string from bytes that may not be UTF-8 (or may be a NULL pointer
+ * with length 0, as msgpack-c gives for an empty str). */
+static json_t *s_text(const char *p, size_t n)
+{
+    if (n == 0)
+        return json_string("");
+    wren_buf b;
+    wren_buf_init(&b, 0);
+    json_t *j = NULL;
+    if (wren_utf8_sanitize(p, n, &b) == WREN_OK)
+        j = json_stringn_nocheck(b.data, b.len);
+    wren_buf_clean_up(&b);
+    return j;
+}
+
 static json_t *s_bytes_to_b64(const char *p, size_t n)
 {
     size_t len = 0;
@@ -29,19 +44,18 @@ static json_t *s_map_to_json(const msgpack_object_map *m, int depth)
         if (!v)
             goto fail;
         int rc;
-        if (k->type == MSGPACK_OBJECT_STR) {
-            rc = json_object_setn_new_nocheck(obj, k->via.str.ptr, k->via.str.size, v);
-        } else {
-            json_t *kj = s_to_json(k, depth + 1);
-            char *text = kj ? json_dumps(kj, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-            json_decref(kj);
-            if (!text) {
-                json_decref(v);
-                goto fail;
-            }
+        /* Keys keep their length (a NUL inside stays); a non-string key
+         * becomes its own JSON text. */
+        json_t *kj = s_to_json(k, depth + 1);
+        char *text = NULL;
+        if (kj && json_is_string(kj))
+            rc = json_object_setn_new_nocheck(obj, json_string_value(kj), json_string_length(kj), v);
+        else if (kj && (text = json_dumps(kj, JSON_ENCODE_ANY | JSON_COMPACT)) != NULL)
             rc = json_object_set_new_nocheck(obj, text, v);
-            free(text);
-        }
+        else
+            rc = -1, json_decref(v);
+        free(text);
+        json_decref(kj);
         if (rc != 0)
             goto fail;
     }
@@ -51,9 +65,10 @@ fail:
     return NULL;
 }
 
+/* depth: how many containers enclose o (0 at the top). */
 static json_t *s_to_json(const msgpack_object *o, int depth)
 {
-    if (depth > WREN_MAX_NESTING)
+    if (depth >= WREN_MAX_NESTING)
         return NULL;
     switch (o->type) {
     case MSGPACK_OBJECT_NIL:
@@ -72,7 +87,7 @@ static json_t *s_to_json(const msgpack_object *o, int depth)
             return json_null();
         return json_real(o->via.f64);
     case MSGPACK_OBJECT_STR:
-        return json_stringn_nocheck(o->via.str.ptr, o->via.str.size);
+        return s_text(o->via.str.ptr, o->via.str.size);
     case MSGPACK_OBJECT_BIN:
         return s_bytes_to_b64(o->via.bin.ptr, o->via.bin.size);
     case MSGPACK_OBJECT_EXT: {
@@ -103,9 +118,10 @@ json_t *wren_msgpack_to_json(const msgpack_object *obj)
     return s_to_json(obj, 0);
 }
 
+/* depth: how many containers enclose j (0 at the top). */
 static int s_pack_json(const json_t *j, msgpack_packer *pk, int depth)
 {
-    if (depth > WREN_MAX_NESTING)
+    if (depth >= WREN_MAX_NESTING)
         return WREN_EBADINPUT;
     int rc = 0;
     switch (json_typeof(j)) {
@@ -141,15 +157,10 @@ static int s_pack_json(const json_t *j, msgpack_packer *pk, int depth)
     }
     case JSON_OBJECT: {
         rc = msgpack_pack_map(pk, json_object_size(j));
-        const char *key;
-        json_t *val;
-        json_object_foreach((json_t *)j, key, val)
-        {
-            if (rc != 0)
-                break;
-            rc = msgpack_pack_str_with_body(pk, key, strlen(key));
+        for (void *it = json_object_iter((json_t *)j); rc == 0 && it; it = json_object_iter_next((json_t *)j, it)) {
+            rc = msgpack_pack_str_with_body(pk, json_object_iter_key(it), json_object_iter_key_len(it));
             if (rc == 0) {
-                int r = s_pack_json(val, pk, depth + 1);
+                int r = s_pack_json(json_object_iter_value(it), pk, depth + 1);
                 if (r != WREN_OK)
                     return r;
             }
@@ -189,16 +200,111 @@ int wren_msgpack_depth(const msgpack_object *o, int cap)
     return best + 1;
 }
 
+static uint64_t s_be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Walks msgpack bytes without allocating, the way msgpack-c will read them,
+ * and refuses what msgpack-c must not see: a container whose count could not
+ * fit in the bytes left (every element takes at least one byte; msgpack-c
+ * allocates the elements first, so five bytes could ask for gigabytes),
+ * nesting deeper than WREN_MAX_NESTING, a truncated value, byte 0xc1, or
+ * bytes after the one object. */
+static int s_msgpack_check(const unsigned char *p, size_t len)
+{
+    /* left[d]: values still to read at container depth d (0: the top). */
+    uint64_t left[WREN_MAX_NESTING + 1];
+    int depth = 0;
+    size_t off = 0;
+    left[0] = 1;
+    while (depth >= 0) {
+        if (left[depth] == 0) {
+            depth--;
+            continue;
+        }
+        left[depth]--;
+        if (off >= len)
+            return WREN_EBADINPUT;
+        unsigned char b = p[off++];
+        int len_bytes = 0;     /* bytes of a length field that follows */
+        uint64_t skip = 0;     /* payload bytes after it */
+        int container = 0;     /* 1 array, 2 map */
+        uint64_t count = 0;
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+            /* fixint, nil, bool */
+        } else if (b <= 0x8f) {
+            container = 2, count = b & 0x0f;
+        } else if (b <= 0x9f) {
+            container = 1, count = b & 0x0f;
+        } else if (b <= 0xbf) {
+            skip = b & 0x1f;
+        } else {
+            switch (b) {
+            case 0xc4: case 0xd9: len_bytes = 1; break;            /* bin8, str8 */
+            case 0xc5: case 0xda: len_bytes = 2; break;            /* bin16, str16 */
+            case 0xc6: case 0xdb: len_bytes = 4; break;            /* bin32, str32 */
+            case 0xc7: len_bytes = 1, skip = 1; break;             /* ext8: + type */
+            case 0xc8: len_bytes = 2, skip = 1; break;
+            case 0xc9: len_bytes = 4, skip = 1; break;
+            case 0xca: skip = 4; break;                            /* float32 */
+            case 0xcb: skip = 8; break;                            /* float64 */
+            case 0xcc: case 0xd0: skip = 1; break;
+            case 0xcd: case 0xd1: skip = 2; break;
+            case 0xce: case 0xd2: skip = 4; break;
+            case 0xcf: case 0xd3: skip = 8; break;
+            case 0xd4: skip = 2; break;                            /* fixext 1..16: type + data */
+            case 0xd5: skip = 3; break;
+            case 0xd6: skip = 5; break;
+            case 0xd7: skip = 9; break;
+            case 0xd8: skip = 17; break;
+            case 0xdc: container = 1, len_bytes = 2; break;
+            case 0xdd: container = 1, len_bytes = 4; break;
+            case 0xde: container = 2, len_bytes = 2; break;
+            case 0xdf: container = 2, len_bytes = 4; break;
+            default: return WREN_EBADINPUT;                        /* 0xc1: never used */
+            }
+        }
+        if (len_bytes) {
+            if ((size_t)len_bytes > len - off)
+                return WREN_EBADINPUT;
+            uint64_t n = s_be(p + off, len_bytes);
+            off += (size_t)len_bytes;
+            if (container)
+                count = n;
+            else
+                skip += n;
+        }
+        if (container) {
+            uint64_t values = container == 2 ? count * 2 : count;
+            if (values > len - off)
+                return WREN_EBADINPUT;
+            if (values) { /* its values have depth+1 containers around them */
+                if (depth + 1 >= WREN_MAX_NESTING)
+                    return WREN_EBADINPUT;
+                left[++depth] = values;
+            }
+        } else {
+            if (skip > len - off)
+                return WREN_EBADINPUT;
+            off += (size_t)skip;
+        }
+    }
+    return off == len ? WREN_OK : WREN_EBADINPUT;
+}
+
 int wren_msgpack_unpack_one(const char *bytes, size_t len, msgpack_zone *zone, msgpack_object *out)
 {
+    int rc = s_msgpack_check((const unsigned char *)bytes, len);
+    if (rc != WREN_OK)
+        return rc;
     size_t off = 0;
     msgpack_unpack_return r = msgpack_unpack(bytes, len, &off, zone, out);
-    if (r == MSGPACK_UNPACK_SUCCESS && off == len) {
-        /* msgpack-c recurses on unpack; refuse what we would not render. */
-        if (wren_msgpack_depth(out, WREN_MAX_NESTING) > WREN_MAX_NESTING)
-            return WREN_EBADINPUT;
+    if (r == MSGPACK_UNPACK_SUCCESS && off == len)
         return WREN_OK;
-    }
     if (r == MSGPACK_UNPACK_NOMEM_ERROR)
         return WREN_ENOMEM;
     return WREN_EBADINPUT;

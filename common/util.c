@@ -47,9 +47,16 @@ char *wren_base64_encode(const void *bytes, size_t len, size_t *out_len)
     return out;
 }
 
-static int s_is_b64(unsigned char c)
+/* The 6-bit value of a base64 character, or -1. */
+static int s_b64_value(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
 int wren_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len)
@@ -67,10 +74,14 @@ int wren_base64_decode(const char *text, size_t len, unsigned char **out, size_t
             if (i < len - 2)
                 return WREN_EBADINPUT;
             pad++;
-        } else if (!s_is_b64(c) || pad) {
+        } else if (s_b64_value(c) < 0 || pad) {
             return WREN_EBADINPUT;
         }
     }
+    /* The bits after the last byte must be zero, so each byte string has
+     * exactly one encoding ("Zh==" is not "Zg=="). */
+    if (pad && (s_b64_value((unsigned char)text[len - pad - 1]) & (pad == 1 ? 0x3 : 0xf)))
+        return WREN_EBADINPUT;
     unsigned char *buf = malloc(len / 4 * 3 + 1);
     if (!buf)
         return WREN_ENOMEM;

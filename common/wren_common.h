@@ -71,13 +71,28 @@ char *wren_base64_encode(const void *bytes, size_t len, size_t *out_len);
  * the caller and NUL-terminated. */
 int wren_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len);
 
+/* ---- UTF-8 ------------------------------------------------------------ */
+
+/* Appends s (len bytes) to out as well-formed UTF-8: every valid sequence is
+ * copied as is; every maximal ill-formed subpart (Unicode 15, section 3.9,
+ * "U+FFFD substitution of maximal subparts") becomes U+FFFD (EF BF BD).
+ * So overlongs (C0 AF, E0 80 AF), surrogates (ED A0 80), code points past
+ * U+10FFFF (F4 90 ...), stray continuation bytes, and sequences cut short
+ * (E2 82 then 'x' or the end) are all replaced; NUL bytes are kept (JSON
+ * escapes them). WREN_OK, or the buffer's WREN_ETOOBIG / WREN_ENOMEM. */
+int wren_utf8_sanitize(const char *s, size_t len, wren_buf *out);
+
 /* ---- msgpack <-> JSON ---------------------------------------------------- */
 
-#define WREN_MAX_NESTING 64
+/* The deepest value wren unpacks, renders or packs: a scalar is 1 deep, an
+ * array of scalars 2. msgpack-c's unpacker keeps a fixed stack of 32
+ * containers; this limit keeps every value we accept within it. */
+#define WREN_MAX_NESTING 32
 
 /* Renders a msgpack object as JSON: bin becomes a base64 string, ext becomes
  * {"ext": type, "data": base64}, non-finite floats become null, non-string map
- * keys are rendered as their JSON text. Returns a new reference, or NULL if the
+ * keys are rendered as their JSON text, and strings that are not UTF-8 are
+ * repaired (wren_utf8_sanitize) so the JSON text is always valid. Returns a new reference, or NULL if the
  * nesting is deeper than WREN_MAX_NESTING or memory runs out. */
 json_t *wren_msgpack_to_json(const msgpack_object *obj);
 
@@ -86,8 +101,10 @@ json_t *wren_msgpack_to_json(const msgpack_object *obj);
  * failure; returns WREN_OK or WREN_EBADINPUT (too deep). */
 int wren_json_to_msgpack(const json_t *json, msgpack_packer *pk);
 
-/* Unpacks exactly one msgpack object from bytes into `zone`; trailing bytes
- * or a truncated object give WREN_EBADINPUT. The object points into zone and
+/* Unpacks exactly one msgpack object from bytes into `zone`; trailing bytes,
+ * a truncated object, nesting deeper than WREN_MAX_NESTING, or a container
+ * count larger than the bytes left could hold give WREN_EBADINPUT, checked
+ * before msgpack-c allocates anything (it sizes a container up front). The object points into zone and
  * into `bytes` (for str/bin), which must outlive it. */
 int wren_msgpack_unpack_one(const char *bytes, size_t len, msgpack_zone *zone, msgpack_object *out);
 

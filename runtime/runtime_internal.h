@@ -13,15 +13,6 @@
 /* Longest error type we send (header and JSON), in bytes, without the NUL. */
 #define WREN__ERROR_TYPE_MAX_BYTES 255
 
-/* Appends s (len bytes) to out as well-formed UTF-8: every valid sequence is
- * copied as is; every maximal ill-formed subpart (Unicode 15, section 3.9,
- * "U+FFFD substitution of maximal subparts") becomes U+FFFD (EF BF BD).
- * So overlongs (C0 AF, E0 80 AF), surrogates (ED A0 80), code points past
- * U+10FFFF (F4 90 ...), stray continuation bytes, and sequences cut short
- * (E2 82 then 'x' or the end) are all replaced; NUL bytes are kept (JSON
- * escapes them). WREN_OK, or the buffer's WREN_ETOOBIG / WREN_ENOMEM. */
-int wren__utf8_sanitize(const char *s, size_t len, wren_buf *out);
-
 /* Copies an error type into out (size > WREN__ERROR_TYPE_MAX_BYTES) keeping
  * only printable ASCII (0x21..0x7E and inner spaces): CR, LF, other control
  * bytes and non-ASCII bytes are dropped, so the value is safe as an HTTP
@@ -33,7 +24,7 @@ void wren__error_type_clean(const char *type, char *out, size_t out_size);
 /* Appends the body of /invocation/{id}/error and /init/error to out:
  * {"errorMessage":M,"errorType":T,"stackTrace":[]} in that order, compact,
  * where T is `clean_type` (already cleaned) and M is message made valid UTF-8
- * by wren__utf8_sanitize and escaped by jansson (quotes, backslashes and
+ * by wren_utf8_sanitize and escaped by jansson (quotes, backslashes and
  * control characters escaped, other UTF-8 kept as is). NULL message is "". */
 int wren__error_body(const char *clean_type, const char *message, wren_buf *out);
 

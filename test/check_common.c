@@ -122,6 +122,99 @@ START_TEST(test_safe_ids)
 }
 END_TEST
 
+
+static int s_unpack(const char *bytes, size_t len)
+{
+    msgpack_zone z;
+    msgpack_zone_init(&z, 256);
+    msgpack_object o;
+    int rc = wren_msgpack_unpack_one(bytes, len, &z, &o);
+    msgpack_zone_destroy(&z);
+    return rc;
+}
+
+START_TEST(test_unpack_refuses_counts_the_bytes_cannot_hold)
+{
+    /* array32 of 4 billion elements in 5 bytes: refused before any allocation */
+    ck_assert_int_eq(s_unpack("\xdd\xff\xff\xff\xff", 5), WREN_EBADINPUT);
+    ck_assert_int_eq(s_unpack("\xdf\x00\x00\x00\x02\x01\x02\x03", 8), WREN_EBADINPUT);
+    ck_assert_int_eq(s_unpack("\xdb\xff\xff\xff\xff" "abc", 8), WREN_EBADINPUT);
+    ck_assert_int_eq(s_unpack("\x92\x01\x02", 3), WREN_OK);
+    ck_assert_int_eq(s_unpack("\xc1", 1), WREN_EBADINPUT);
+}
+END_TEST
+
+START_TEST(test_nesting_limit_is_the_same_both_ways)
+{
+    /* 31 nested arrays around a scalar is depth 32: accepted both ways;
+     * one more level is refused both ways with EBADINPUT, never ENOMEM. */
+    for (int levels = 30; levels <= 33; levels++) {
+        char bytes[64];
+        memset(bytes, 0x91, (size_t)levels);
+        bytes[levels] = 0x01;
+        int want = levels + 1 <= WREN_MAX_NESTING ? WREN_OK : WREN_EBADINPUT;
+        ck_assert_int_eq(s_unpack(bytes, (size_t)levels + 1), want);
+        json_t *j = json_integer(1);
+        for (int i = 0; i < levels; i++)
+            j = json_pack("[o]", j);
+        wren_buf b;
+        wren_buf_init(&b, 0);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &b, wren_buf_msgpack_write);
+        ck_assert_int_eq(wren_json_to_msgpack(j, &pk), want);
+        if (want == WREN_OK)
+            ck_assert_int_eq(s_unpack(b.data, b.len), WREN_OK);
+        json_decref(j);
+        wren_buf_clean_up(&b);
+    }
+}
+END_TEST
+
+static char *s_render(const char *bytes, size_t len)
+{
+    msgpack_zone z;
+    msgpack_zone_init(&z, 256);
+    msgpack_object o;
+    ck_assert_int_eq(wren_msgpack_unpack_one(bytes, len, &z, &o), WREN_OK);
+    json_t *j = wren_msgpack_to_json(&o);
+    ck_assert_ptr_nonnull(j);
+    char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+    json_decref(j);
+    msgpack_zone_destroy(&z);
+    return text;
+}
+
+START_TEST(test_render_repairs_utf8_and_keeps_key_bytes)
+{
+    char *t = s_render("\xa2\xff" "a", 3); /* str "\xff a" */
+    ck_assert_str_eq(t, "\"\xef\xbf\xbd" "a\"");
+    free(t);
+    t = s_render("\x81\xa2\xc3\x28\x01", 5); /* {"\xc3(": 1} */
+    ck_assert_str_eq(t, "{\"\xef\xbf\xbd(\":1}");
+    free(t);
+    t = s_render("\x81\xa3" "a\0b" "\x01", 6); /* a key with a NUL inside */
+    ck_assert_str_eq(t, "{\"a\\u0000b\":1}");
+    free(t);
+    t = s_render("\x81\xa0\xa0", 3); /* {"": ""} */
+    ck_assert_str_eq(t, "{\"\":\"\"}");
+    free(t);
+    t = s_render("\x81\x01\x02", 3); /* {1: 2} */
+    ck_assert_str_eq(t, "{\"1\":2}");
+    free(t);
+}
+END_TEST
+
+START_TEST(test_base64_refuses_noncanonical_padding_bits)
+{
+    unsigned char *d;
+    size_t dn;
+    ck_assert_int_eq(wren_base64_decode("Zh==", 4, &d, &dn), WREN_EBADINPUT);
+    ck_assert_int_eq(wren_base64_decode("Zm9=", 4, &d, &dn), WREN_EBADINPUT);
+    ck_assert_int_eq(wren_base64_decode("Zm8=", 4, &d, &dn), WREN_OK);
+    free(d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common");
@@ -132,6 +225,10 @@ int main(void)
     tcase_add_test(tc, test_json_msgpack_round_trip);
     tcase_add_test(tc, test_bin_renders_as_base64);
     tcase_add_test(tc, test_safe_ids);
+    tcase_add_test(tc, test_unpack_refuses_counts_the_bytes_cannot_hold);
+    tcase_add_test(tc, test_nesting_limit_is_the_same_both_ways);
+    tcase_add_test(tc, test_render_repairs_utf8_and_keeps_key_bytes);
+    tcase_add_test(tc, test_base64_refuses_noncanonical_padding_bits);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
