@@ -61,31 +61,63 @@ cat >"$events" <<'EOF'
 EOF
 n_events=$(wc -l <"$events")
 
-# 1. The host-built bootstrap, on the host: the reference answers.
-layer_fake_api "$WREN_TMP/host" "$events"
-mkdir -p "$WREN_TMP/host/task"
+mkdir -p "$WREN_TMP/host/task" "$WREN_TMP/chroot"
 cp "$WREN_TMP/libuser.so" "$WREN_TMP/host/task/libuser.so"
-# shellcheck disable=SC2046
-env -i $(layer_lambda_env "127.0.0.1:$FAKE_PORT" libuser.so "$WREN_TMP/host/task") \
-  setsid "$host_bootstrap" >"$WREN_TMP/host/log" 2>&1 &
-LAYER_GROUPS+=("$!")
-layer_wait_results "$WREN_TMP/host/results.jsonl" "$n_events" 60 || { cat "$WREN_TMP/host/log" >&2; fail "host bootstrap"; }
+# The layer's bootstrap, chrooted, in its own mount and PID namespaces:
+# killing unshare kills everything in them and takes the /proc mount along.
+# Lambda's LD_LIBRARY_PATH (the OS's /lib64 first) is set: the launcher must
+# not let it through.
+instance=$WREN_TMP/chroot-instance.sh
+cat >"$instance" <<EOF
+#!/bin/sh
+export LAMBDA_TASK_ROOT=/var/task LAMBDA_RUNTIME_DIR=/var/runtime
+export LD_LIBRARY_PATH=/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib
+exec "$unshare" --mount --propagation private --pid --fork --kill-child --mount-proc="$root/proc" \\
+  "$chroot" "$root" /opt/bootstrap
+EOF
+chmod +x "$instance"
 
-# 2. The layer's bootstrap, chrooted, in its own mount and PID namespaces:
-#    killing unshare kills everything in them and takes the /proc mount along.
-layer_fake_api "$WREN_TMP/chroot" "$events"
-# shellcheck disable=SC2046
-env -i $(layer_lambda_env "127.0.0.1:$FAKE_PORT" libuser.so /var/task) \
-  setsid "$unshare" --mount --propagation private --pid --fork --kill-child --mount-proc="$root/proc" \
-  "$chroot" "$root" /opt/bootstrap >"$WREN_TMP/chroot/log" 2>&1 &
-chroot_group=$!
-LAYER_GROUPS+=("$chroot_group")
-layer_wait_results "$WREN_TMP/chroot/results.jsonl" "$n_events" 60 ||
-  { cat "$WREN_TMP/chroot/log" >&2; fail "the layer's bootstrap in the chroot"; }
+if "$WREN_BIN_DIR/wren" emulator --help >/dev/null 2>&1; then
+  # wren's emulator serves two functions: "host", the host-built bootstrap
+  # (the reference answers), and "layer", the chrooted layer.
+  echo "Runtime API: wren emulator"
+  setsid "$WREN_BIN_DIR/wren" emulator --listen 127.0.0.1:0 --function host="$host_bootstrap" \
+    --function layer="$instance" --handler libuser.so --task-root "$WREN_TMP/host/task" --concurrency 1 \
+    --timeout 60 --log "$WREN_TMP/chroot/log" >"$WREN_TMP/emulator.url" 2>"$WREN_TMP/emulator.err" &
+  top=$!
+  LAYER_GROUPS+=("$top")
+  for _ in $(seq 200); do
+    grep -q '^http://' "$WREN_TMP/emulator.url" 2>/dev/null && break
+    sleep 0.05
+  done
+  url=$(grep -m1 '^http://' "$WREN_TMP/emulator.url") || { cat "$WREN_TMP/emulator.err" >&2; fail "emulator did not start"; }
+  python3 "$WREN_SOURCE_DIR/layers/testing/invoke.py" "$url" host "$events" "$WREN_TMP/host/results.jsonl" ||
+    { cat "$WREN_TMP/chroot/log" >&2; fail "invoking the host bootstrap"; }
+  python3 "$WREN_SOURCE_DIR/layers/testing/invoke.py" "$url" layer "$events" "$WREN_TMP/chroot/results.jsonl" ||
+    { cat "$WREN_TMP/chroot/log" >&2; fail "invoking the layer's bootstrap in the chroot"; }
+else
+  # No emulator in this build: a minimal Runtime API per worker.
+  echo "Runtime API: layers/testing/fake_runtime_api.py (no wren emulator in this build)"
+  layer_fake_api "$WREN_TMP/host" "$events"
+  # shellcheck disable=SC2046
+  env -i $(layer_lambda_env "127.0.0.1:$FAKE_PORT" libuser.so "$WREN_TMP/host/task") \
+    setsid "$host_bootstrap" >"$WREN_TMP/host/log" 2>&1 &
+  LAYER_GROUPS+=("$!")
+  layer_wait_results "$WREN_TMP/host/results.jsonl" "$n_events" 60 ||
+    { cat "$WREN_TMP/host/log" >&2; fail "host bootstrap"; }
+  layer_fake_api "$WREN_TMP/chroot" "$events"
+  # shellcheck disable=SC2046
+  env -i $(layer_lambda_env "127.0.0.1:$FAKE_PORT" libuser.so /var/task) \
+    setsid "$instance" >"$WREN_TMP/chroot/log" 2>&1 &
+  top=$!
+  LAYER_GROUPS+=("$top")
+  layer_wait_results "$WREN_TMP/chroot/results.jsonl" "$n_events" 60 ||
+    { cat "$WREN_TMP/chroot/log" >&2; fail "the layer's bootstrap in the chroot"; }
+fi
 
 # While the worker waits for its next event: every file it and its kernel
 # process have mapped must come from the layer.
-python3 - "$chroot_group" "$root/opt/" "$root/var/task/" <<'EOF' || { cat "$WREN_TMP/chroot/log" >&2; fail "a host file is mapped"; }
+python3 - "$top" "$root/opt/" "$root/var/task/" <<'EOF' || { cat "$WREN_TMP/chroot/log" >&2; fail "a host file is mapped"; }
 import os, sys
 top, layer, task = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 def children(pid):
@@ -110,7 +142,7 @@ for p in pids:
     except OSError:
         continue
     if not exe.startswith(layer):
-        continue  # unshare and chroot themselves, before they exec
+        continue  # the emulator, the host bootstrap, unshare before it execs
     workers += 1
     files = sorted({l.split(None, 5)[5] for l in maps if len(l.split(None, 5)) == 6
                     and l.split(None, 5)[5].startswith("/")})
