@@ -86,14 +86,39 @@ EOF
 }
 
 run_worker() { # run_worker NAME EXECUTABLE HANDLER TASK_ROOT
-  local name=$1 exe=$2 handler=$3 task=$4
-  layer_fake_api "$WREN_TMP/$name" "$events"
-  # shellcheck disable=SC2046
-  env -i $(layer_lambda_env "127.0.0.1:$FAKE_PORT" "$handler" "$task") setsid "$exe" >"$WREN_TMP/$name/log" 2>&1 &
-  LAYER_GROUPS+=("$!")
-  layer_wait_results "$WREN_TMP/$name/results.jsonl" 3 60 || { cat "$WREN_TMP/$name/log" >&2; exit 1; }
+  local name=$1 exe=$2 handler=$3 task=$4 url
+  mkdir -p "$WREN_TMP/$name"
+  if [ -n "$emulator" ]; then
+    # The installed `wren emulator`, one per worker (handler and task root
+    # are per emulator).
+    setsid "$emulator" emulator --listen 127.0.0.1:0 --function f="$exe" --handler "$handler" --task-root "$task" \
+      --concurrency 1 --timeout 60 --log "$WREN_TMP/$name/log" >"$WREN_TMP/$name/url" 2>&1 &
+    LAYER_GROUPS+=("$!")
+    for _ in $(seq 200); do
+      grep -q '^http://' "$WREN_TMP/$name/url" 2>/dev/null && break
+      sleep 0.05
+    done
+    url=$(grep -m1 '^http://' "$WREN_TMP/$name/url") || { cat "$WREN_TMP/$name/url" >&2; fail "emulator did not start"; }
+    python3 "$WREN_SOURCE_DIR/layers/testing/invoke.py" "$url" f "$events" "$WREN_TMP/$name/results.jsonl" ||
+      { cat "$WREN_TMP/$name/log" >&2; fail "$name: invoke failed"; }
+  else
+    layer_fake_api "$WREN_TMP/$name" "$events"
+    # shellcheck disable=SC2046
+    env -i $(layer_lambda_env "127.0.0.1:$FAKE_PORT" "$handler" "$task") setsid "$exe" >"$WREN_TMP/$name/log" 2>&1 &
+    LAYER_GROUPS+=("$!")
+    layer_wait_results "$WREN_TMP/$name/results.jsonl" 3 60 || { cat "$WREN_TMP/$name/log" >&2; exit 1; }
+  fi
   check_answers "$name" "$WREN_TMP/$name/results.jsonl" || { cat "$WREN_TMP/$name/log" >&2; exit 1; }
 }
+
+# The installed `wren emulator` when this build has one; else a fake Runtime API.
+emulator=""
+if "$prefix/bin/wren" emulator --help >/dev/null 2>&1; then
+  emulator=$prefix/bin/wren
+  echo "Runtime API: the installed wren emulator"
+else
+  echo "Runtime API: layers/testing/fake_runtime_api.py (no wren emulator in this build)"
+fi
 
 run_worker installed "$installed_bootstrap" libuser.so "$proj/build"
 mkdir -p "$WREN_TMP/pc-task" && cp "$WREN_TMP/libpc.so" "$WREN_TMP/pc-task/"
