@@ -3,6 +3,7 @@
  * The rules follow the AWS documentation and botocore's signer, which the
  * differential test compares against byte for byte.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include "sigv4.h"
 
@@ -27,19 +26,63 @@ static void s_to_hex(const unsigned char *bytes, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static void s_sha256_hex(const void *data, size_t len, char out[65])
+/* OpenSSL 3 looks an algorithm up by name on every one-shot call (SHA256(),
+ * HMAC()); that lookup cost more than the hashing itself for requests this
+ * small. Fetch SHA-256 once, and build HMAC from two digests over a context
+ * the caller reuses. */
+static EVP_MD *s_md;
+static pthread_once_t s_md_once = PTHREAD_ONCE_INIT;
+
+static void s_md_init(void)
 {
-    unsigned char md[32];
-    SHA256(data ? data : (const void *)"", len, md);
-    s_to_hex(md, 32, out);
+    s_md = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-static int s_hmac(const void *key, size_t key_len, const char *msg, size_t msg_len, unsigned char out[32])
+static EVP_MD_CTX *s_ctx_new(void)
 {
-    unsigned int n = 32;
-    if (!HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg, msg_len, out, &n) || n != 32)
+    pthread_once(&s_md_once, s_md_init);
+    return s_md ? EVP_MD_CTX_new() : NULL;
+}
+
+static int s_sha256(EVP_MD_CTX *ctx, const void *a, size_t alen, const void *b, size_t blen, unsigned char out[32])
+{
+    unsigned int n = 0;
+    if (!EVP_DigestInit_ex(ctx, s_md, NULL) || !EVP_DigestUpdate(ctx, a, alen) ||
+        (blen && !EVP_DigestUpdate(ctx, b, blen)) || !EVP_DigestFinal_ex(ctx, out, &n) || n != 32)
         return WREN_ESYS;
     return WREN_OK;
+}
+
+static int s_sha256_hex(EVP_MD_CTX *ctx, const void *data, size_t len, char out[65])
+{
+    unsigned char md[32];
+    int rc = s_sha256(ctx, data ? data : (const void *)"", len, NULL, 0, md);
+    s_to_hex(md, 32, out);
+    return rc;
+}
+
+/* HMAC-SHA256 (RFC 2104): H(K^opad || H(K^ipad || msg)). */
+static int s_hmac(EVP_MD_CTX *ctx, const void *key, size_t key_len, const char *msg, size_t msg_len,
+                  unsigned char out[32])
+{
+    unsigned char k[64], pad[64], inner[32];
+    int rc = WREN_OK;
+    memset(k, 0, sizeof k);
+    if (key_len > 64)
+        rc = s_sha256(ctx, key, key_len, NULL, 0, k);
+    else
+        memcpy(k, key, key_len);
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x36;
+    if (rc == WREN_OK)
+        rc = s_sha256(ctx, pad, 64, msg, msg_len, inner);
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x5c;
+    if (rc == WREN_OK)
+        rc = s_sha256(ctx, pad, 64, inner, 32, out);
+    OPENSSL_cleanse(k, sizeof k);
+    OPENSSL_cleanse(pad, sizeof pad);
+    return rc;
 }
 
 int wren_sigv4_amz_date(int64_t time_s, char out[17])
@@ -64,6 +107,32 @@ int wren_sigv4_amz_date(int64_t time_s, char out[17])
     out[16] = '\0';
     return WREN_OK;
 }
+
+/* Appends (pointer, length) pieces; a length of (size_t)-1 means strlen.
+ * printf cost more than all the hashing of a signature. */
+typedef struct s_piece {
+    const char *p;
+    size_t n;
+} s_piece;
+
+static int s_append_pieces(wren_buf *out, const s_piece *pieces, size_t count)
+{
+    size_t total = 0, lens[16];
+    for (size_t i = 0; i < count; i++) {
+        lens[i] = pieces[i].n == (size_t)-1 ? strlen(pieces[i].p) : pieces[i].n;
+        total += lens[i];
+    }
+    int rc = wren_buf_reserve(out, total);
+    if (rc != WREN_OK)
+        return rc;
+    for (size_t i = 0; i < count; i++) {
+        memcpy(out->data + out->len, pieces[i].p, lens[i]);
+        out->len += lens[i];
+    }
+    out->data[out->len] = '\0';
+    return WREN_OK;
+}
+#define S_Z ((size_t)-1)
 
 static int s_unreserved(unsigned char c)
 {
@@ -254,8 +323,8 @@ static int s_is_hex64(const char *s)
     return 1;
 }
 
-int wren_sigv4_canonical_request(const wren_sigv4_request *req, const wren_sigv4_config *cfg, wren_buf *creq,
-                                 wren_buf *signed_headers, char payload_hash_out[65])
+static int s_canonical_request(EVP_MD_CTX *ctx, const wren_sigv4_request *req, const wren_sigv4_config *cfg,
+                               wren_buf *creq, wren_buf *signed_headers, char payload_hash_out[65])
 {
     wren_buf scratch;
     wren_buf_init(&scratch, 0);
@@ -282,7 +351,8 @@ int wren_sigv4_canonical_request(const wren_sigv4_request *req, const wren_sigv4
     } else if (given_sha && !cfg->s3_rules) {
         snprintf(payload, sizeof payload, "%s", given_sha);
     } else {
-        s_sha256_hex(req->body, req->body_len, payload);
+        if ((rc = s_sha256_hex(ctx, req->body, req->body_len, payload)) != WREN_OK)
+            return rc;
     }
     if (payload_hash_out)
         memcpy(payload_hash_out, payload, sizeof payload);
@@ -425,26 +495,54 @@ int wren_sigv4_canonical_request(const wren_sigv4_request *req, const wren_sigv4
     }
     /* 5. Signed headers, 6. payload hash. */
     if (rc == WREN_OK)
-        rc = wren_buf_printf(creq, "\n\n%s\n%s", signed_headers->data + sh_start, payload);
+    {
+        s_piece tail[] = {{"\n\n", 2}, {signed_headers->data + sh_start, S_Z}, {"\n", 1}, {payload, S_Z}};
+        rc = s_append_pieces(creq, tail, 4);
+    }
 cleanup:
     free(pairs);
     wren_buf_clean_up(&scratch);
     return rc;
 }
 
-int wren_sigv4_string_to_sign(const char *amz_date, const char *region, const char *service, const char *creq,
-                              size_t creq_len, wren_buf *out)
+int wren_sigv4_canonical_request(const wren_sigv4_request *req, const wren_sigv4_config *cfg, wren_buf *creq,
+                                 wren_buf *signed_headers, char payload_hash_out[65])
+{
+    EVP_MD_CTX *ctx = s_ctx_new();
+    if (!ctx)
+        return WREN_ENOMEM;
+    int rc = s_canonical_request(ctx, req, cfg, creq, signed_headers, payload_hash_out);
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+static int s_string_to_sign(EVP_MD_CTX *ctx, const char *amz_date, const char *region, const char *service,
+                            const char *creq, size_t creq_len, wren_buf *out)
 {
     if (!amz_date || strlen(amz_date) != 16 || !region || !service || !creq)
         return WREN_EINVAL;
     char hash[65];
-    s_sha256_hex(creq, creq_len, hash);
-    return wren_buf_printf(out, "AWS4-HMAC-SHA256\n%s\n%.8s/%s/%s/aws4_request\n%s", amz_date, amz_date, region,
-                           service, hash);
+    int rc = s_sha256_hex(ctx, creq, creq_len, hash);
+    if (rc != WREN_OK)
+        return rc;
+    s_piece p[] = {{"AWS4-HMAC-SHA256\n", S_Z}, {amz_date, 16}, {"\n", 1}, {amz_date, 8}, {"/", 1}, {region, S_Z},
+                   {"/", 1}, {service, S_Z}, {"/aws4_request\n", S_Z}, {hash, 64}};
+    return s_append_pieces(out, p, 10);
 }
 
-int wren_sigv4_signing_key(const char *secret, const char *date8, const char *region, const char *service,
-                           unsigned char key[32])
+int wren_sigv4_string_to_sign(const char *amz_date, const char *region, const char *service, const char *creq,
+                              size_t creq_len, wren_buf *out)
+{
+    EVP_MD_CTX *ctx = s_ctx_new();
+    if (!ctx)
+        return WREN_ENOMEM;
+    int rc = s_string_to_sign(ctx, amz_date, region, service, creq, creq_len, out);
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+static int s_signing_key(EVP_MD_CTX *ctx, const char *secret, const char *date8, const char *region,
+                         const char *service, unsigned char key[32])
 {
     if (!secret || !date8 || !region || !service)
         return WREN_EINVAL;
@@ -455,13 +553,13 @@ int wren_sigv4_signing_key(const char *secret, const char *date8, const char *re
     memcpy(k0, "AWS4", 4);
     memcpy(k0 + 4, secret, slen + 1);
     unsigned char a[32], b[32];
-    int rc = s_hmac(k0, slen + 4, date8, 8, a);
+    int rc = s_hmac(ctx, k0, slen + 4, date8, 8, a);
     if (rc == WREN_OK)
-        rc = s_hmac(a, 32, region, strlen(region), b);
+        rc = s_hmac(ctx, a, 32, region, strlen(region), b);
     if (rc == WREN_OK)
-        rc = s_hmac(b, 32, service, strlen(service), a);
+        rc = s_hmac(ctx, b, 32, service, strlen(service), a);
     if (rc == WREN_OK)
-        rc = s_hmac(a, 32, "aws4_request", 12, key);
+        rc = s_hmac(ctx, a, 32, "aws4_request", 12, key);
     OPENSSL_cleanse(k0, slen + 4);
     OPENSSL_cleanse(a, sizeof a);
     OPENSSL_cleanse(b, sizeof b);
@@ -469,22 +567,48 @@ int wren_sigv4_signing_key(const char *secret, const char *date8, const char *re
     return rc;
 }
 
-int wren_sigv4_authorization(const char *access_key_id, const char *amz_date, const char *region,
-                             const char *service, const char *signed_headers, const unsigned char key[32],
-                             const char *sts, size_t sts_len, wren_buf *out, char *signature_out)
+int wren_sigv4_signing_key(const char *secret, const char *date8, const char *region, const char *service,
+                           unsigned char key[32])
+{
+    EVP_MD_CTX *ctx = s_ctx_new();
+    if (!ctx)
+        return WREN_ENOMEM;
+    int rc = s_signing_key(ctx, secret, date8, region, service, key);
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+static int s_authorization(EVP_MD_CTX *ctx, const char *access_key_id, const char *amz_date, const char *region,
+                           const char *service, const char *signed_headers, const unsigned char key[32],
+                           const char *sts, size_t sts_len, wren_buf *out, char *signature_out)
 {
     if (!access_key_id || !amz_date || strlen(amz_date) != 16 || !signed_headers || !sts)
         return WREN_EINVAL;
     unsigned char sig[32];
     char hex[65];
-    int rc = s_hmac(key, 32, sts, sts_len, sig);
+    int rc = s_hmac(ctx, key, 32, sts, sts_len, sig);
     if (rc != WREN_OK)
         return rc;
     s_to_hex(sig, 32, hex);
     if (signature_out)
         memcpy(signature_out, hex, sizeof hex);
-    return wren_buf_printf(out, "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
-                           access_key_id, amz_date, region, service, signed_headers, hex);
+    s_piece p[] = {{"AWS4-HMAC-SHA256 Credential=", S_Z}, {access_key_id, S_Z}, {"/", 1}, {amz_date, 8}, {"/", 1},
+                   {region, S_Z}, {"/", 1}, {service, S_Z}, {"/aws4_request, SignedHeaders=", S_Z},
+                   {signed_headers, S_Z}, {", Signature=", S_Z}, {hex, 64}};
+    return s_append_pieces(out, p, 12);
+}
+
+int wren_sigv4_authorization(const char *access_key_id, const char *amz_date, const char *region,
+                             const char *service, const char *signed_headers, const unsigned char key[32],
+                             const char *sts, size_t sts_len, wren_buf *out, char *signature_out)
+{
+    EVP_MD_CTX *ctx = s_ctx_new();
+    if (!ctx)
+        return WREN_ENOMEM;
+    int rc = s_authorization(ctx, access_key_id, amz_date, region, service, signed_headers, key, sts, sts_len, out,
+                             signature_out);
+    EVP_MD_CTX_free(ctx);
+    return rc;
 }
 
 void wren_sigv4_key_cache_clean_up(wren_sigv4_key_cache *cache)
@@ -500,7 +624,7 @@ void wren_sigv4_key_cache_clean_up(wren_sigv4_key_cache *cache)
 
 /* The signing key for cfg at amz_date, from the cache when it holds the
  * same day, region, service and secret. */
-static int s_key_for(const wren_sigv4_config *cfg, const char *amz_date, unsigned char key[32])
+static int s_key_for(EVP_MD_CTX *ctx, const wren_sigv4_config *cfg, const char *amz_date, unsigned char key[32])
 {
     wren_sigv4_key_cache *c = cfg->key_cache;
     if (c && c->secret && !strncmp(c->date, amz_date, 8) && !strcmp(c->region, cfg->region) &&
@@ -511,7 +635,7 @@ static int s_key_for(const wren_sigv4_config *cfg, const char *amz_date, unsigne
     char date8[9];
     memcpy(date8, amz_date, 8);
     date8[8] = '\0';
-    int rc = wren_sigv4_signing_key(cfg->secret_access_key, date8, cfg->region, cfg->service, key);
+    int rc = s_signing_key(ctx, cfg->secret_access_key, date8, cfg->region, cfg->service, key);
     if (rc != WREN_OK || !c || strlen(cfg->region) >= sizeof c->region || strlen(cfg->service) >= sizeof c->service)
         return rc;
     wren_sigv4_key_cache_clean_up(c);
@@ -539,17 +663,19 @@ int wren_sigv4_sign(const wren_sigv4_request *req, const wren_sigv4_config *cfg,
     wren_buf_init(&sh, 0);
     wren_buf_init(&sts, 0);
     unsigned char key[32];
-    int rc = wren_sigv4_amz_date(cfg->time_s, out->amz_date);
+    EVP_MD_CTX *ctx = s_ctx_new();
+    int rc = ctx ? wren_sigv4_amz_date(cfg->time_s, out->amz_date) : WREN_ENOMEM;
     if (rc == WREN_OK)
-        rc = wren_sigv4_canonical_request(req, cfg, &creq, &sh, out->payload_hash);
+        rc = s_canonical_request(ctx, req, cfg, &creq, &sh, out->payload_hash);
     if (rc == WREN_OK)
-        rc = wren_sigv4_string_to_sign(out->amz_date, cfg->region, cfg->service, creq.data, creq.len, &sts);
+        rc = s_string_to_sign(ctx, out->amz_date, cfg->region, cfg->service, creq.data, creq.len, &sts);
     if (rc == WREN_OK)
-        rc = s_key_for(cfg, out->amz_date, key);
+        rc = s_key_for(ctx, cfg, out->amz_date, key);
     if (rc == WREN_OK)
-        rc = wren_sigv4_authorization(cfg->access_key_id, out->amz_date, cfg->region, cfg->service, sh.data, key,
+        rc = s_authorization(ctx, cfg->access_key_id, out->amz_date, cfg->region, cfg->service, sh.data, key,
                                       sts.data, sts.len, &out->authorization, out->signature);
     OPENSSL_cleanse(key, sizeof key);
+    EVP_MD_CTX_free(ctx);
     wren_buf_clean_up(&creq);
     wren_buf_clean_up(&sh);
     wren_buf_clean_up(&sts);

@@ -609,7 +609,7 @@ START_TEST(test_sigv4_matches_botocore_on_generated_requests)
         ck_assert_msg(strncmp(line, "ERROR", 5) != 0, "botocore failed on request %d: %s", got, line);
         if (!strcmp(line, mine[got]))
             same++;
-        else
+        else if (got - same < 5)
             fprintf(stderr, "request %d differs:\n  wren:     %s\n  botocore: %s\n", got, mine[got], line);
         got++;
     }
