@@ -496,6 +496,10 @@ static int s_response_headers(wren_runtime *rt, const char *content_type)
 int wren_runtime_respond(wren_runtime *rt, const char *request_id, const void *body, size_t len,
                          const char *content_type)
 {
+    if (len && !body) {
+        s_errmsg(rt, "respond: NULL body of %zu bytes", len);
+        return WREN_EINVAL;
+    }
     int rc = s_invocation_url(rt, request_id, "/response");
     if (rc == WREN_OK)
         rc = s_response_headers(rt, content_type && *content_type ? content_type : "application/json");
@@ -574,6 +578,8 @@ wren_outcome wren_outcome_failure(const char *error_type, const char *message)
 wren_outcome wren_outcome_success(const void *payload, size_t len, const char *content_type)
 {
     wren_outcome o = {0};
+    if (len == SIZE_MAX || (len && !payload))
+        return wren_outcome_failure("Runtime.InvalidResponse", "response payload is NULL or of impossible length");
     o.success = 1;
     o.payload = malloc(len + 1);
     o.content_type = strdup(content_type && *content_type ? content_type : "application/json");

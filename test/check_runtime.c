@@ -387,6 +387,10 @@ START_TEST(test_outcome_constructors_copy_and_clean_up)
     ck_assert_str_eq(o.error_type, "Wren.X");
     ck_assert_str_eq(o.error_message, "boom");
     wren_outcome_clean_up(&o);
+    o = wren_outcome_success(NULL, 5, "text/plain");
+    ck_assert_int_eq(o.success, 0);
+    ck_assert_str_eq(o.error_type, "Runtime.InvalidResponse");
+    wren_outcome_clean_up(&o);
     o = wren_outcome_success(NULL, 0, "text/plain");
     ck_assert_int_eq(o.success, 1);
     ck_assert_uint_eq(o.payload_len, 0);
@@ -415,6 +419,8 @@ START_TEST(test_new_validates_the_endpoint)
     ck_assert_int_eq(wren_runtime_new("127.0.0.1:9", &rt), WREN_OK);
     ck_assert_int_eq(wren_runtime_respond(rt, "../x", "", 0, NULL), WREN_EINVAL);
     ck_assert_int_eq(wren_runtime_fail(rt, NULL, "T", "m"), WREN_EINVAL);
+    ck_assert_int_eq(wren_runtime_respond(rt, "ok-id", NULL, 3, NULL), WREN_EINVAL);
+    ck_assert_int_eq(wren_runtime_http_status(rt), 0); /* nothing was sent */
     wren_runtime_destroy(rt);
     unsetenv("AWS_LAMBDA_RUNTIME_API");
 }
