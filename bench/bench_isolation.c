@@ -1,6 +1,9 @@
 /*
  * bench_isolation: per-invocation cost of each way the bootstrap can isolate
- * kernels (bootstrap/supervisor.c), for the `echo` kernel and a 256x256 `gemm`:
+ * kernels (bootstrap/supervisor.c), for the `echo` kernel, for the whole
+ * per-invocation path around echo (`path`: event JSON parsed and checked,
+ * args converted to msgpack, kernel run, response JSON built; everything but
+ * the HTTP), and for a 256x256 `gemm`:
  *
  *   inline  the kernel runs in the worker process (no isolation: the floor)
  *   child   one long-lived child, a pipe each way (request frame, response frame)
@@ -72,13 +75,37 @@ static void s_batch(wren__isolation iso, const char *kernel, int iters, int fd)
         _exit(2);
     double *us = calloc((size_t)iters, sizeof *us);
     int warmup = iters / 10 + 1;
+    /* "path": everything the bootstrap does per invocation between `next`
+     * and the answer (event JSON -> msgpack args -> kernel -> response JSON). */
+    int path = !strcmp(kernel, "path");
+    static const char event[] = "{\"kernel\":\"echo\",\"args\":{\"x\":42,\"v\":[1,2.5,\"s\"]}}";
+    wren_buf reply;
+    wren_buf_init(&reply, WREN__RESPONSE_MAX_BYTES);
     for (int i = -warmup; i < iters; i++) {
-        wren__task task = {kernel, "bench", 0, args.data, args.len};
-        wren__task_result *res = NULL;
         uint64_t t0 = wren_mono_ns();
+        wren__task task = {kernel, "bench", 0, args.data, args.len};
+        wren__event ev;
+        if (path) {
+            char err[256];
+            wren_buf_reset(&args);
+            if (wren__event_parse(event, sizeof event - 1, &ev, err, sizeof err) != WREN_OK ||
+                wren__event_args(&ev, &args, err, sizeof err) != WREN_OK)
+                _exit(5);
+            task.kernel = ev.kernel;
+            task.args = args.data;
+            task.args_len = args.len;
+        }
+        wren__task_result *res = NULL;
         if (wren__sup_run(sup, &task, 0, &res) != WREN_OK || res->status != WREN_OK) {
             fprintf(stderr, "task failed: %s %s\n", res ? res->error_type : "?", res ? res->error_message : "");
             _exit(3);
+        }
+        if (path) {
+            wren__timings t = {1, res->t_setup, res->t_kernel};
+            wren_buf_reset(&reply);
+            if (wren__response_json(ev.kernel, res->result.data, res->result.len, 0, res->flops, &t, &reply) != WREN_OK)
+                _exit(6);
+            wren__event_clean_up(&ev);
         }
         uint64_t t1 = wren_mono_ns();
         if (i >= 0)
@@ -126,12 +153,12 @@ int main(int argc, char **argv)
     }
     int threads = wren__kernels_set_blas_threads();
     static const char *modes[] = {"inline", "child", "fork"};
-    static const char *kernels[] = {"echo", "gemm"};
+    static const char *kernels[] = {"echo", "path", "gemm"};
     printf("bench_isolation: %d rounds, echo x%d, gemm(n=256) x%d per batch, OpenBLAS threads %d\n", rounds,
            echo_iters, gemm_iters, threads);
-    double median[2][3];
-    for (int k = 0; k < 2; k++) {
-        int iters = k == 0 ? echo_iters : gemm_iters;
+    double median[3][3];
+    for (int k = 0; k < 3; k++) {
+        int iters = k < 2 ? echo_iters : gemm_iters;
         size_t total = (size_t)rounds * (size_t)iters;
         if (total > S_MAX_SAMPLES)
             return 1;
@@ -153,7 +180,7 @@ int main(int argc, char **argv)
         }
     }
     printf("%-8s %14s %14s %14s\n", "kernel", "mode", "median us", "overhead us");
-    for (int k = 0; k < 2; k++)
+    for (int k = 0; k < 3; k++)
         for (int m = 0; m < 3; m++)
             printf("%-8s %14s %14.1f %14.1f\n", kernels[k], modes[m], median[k][m], median[k][m] - median[k][0]);
     return 0;

@@ -118,7 +118,7 @@ def main():
     state = State(events)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
     srv.daemon_threads = True
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     t.start()
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
