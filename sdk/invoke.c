@@ -181,15 +181,35 @@ size_t wren__invoker_pending(const wren__invoker *inv)
     return inv->queued + inv->in_flight;
 }
 
+/* A fresh easy handle with everything that is the same for every request:
+ * set once, not per request (the per-request cost is what bounds the
+ * submission rate). */
+static CURL *s_new_easy(wren__invoker *inv)
+{
+    CURL *e = curl_easy_init();
+    if (!e)
+        return NULL;
+    curl_easy_setopt(e, CURLOPT_URL, inv->url);
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, inv->headers);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s_on_body);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    /* The endpoint is named explicitly: no proxy, and no proxy-variable
+     * lookups for every request. */
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    return e;
+}
+
 static int s_start(wren__invoker *inv, s_req *r)
 {
-    CURL *e = inv->n_idle ? inv->idle[--inv->n_idle] : curl_easy_init();
+    CURL *e = inv->n_idle ? inv->idle[--inv->n_idle] : s_new_easy(inv);
     if (!e)
         return WREN_ENOMEM;
-    curl_easy_reset(e);
     r->easy = e;
     wren_buf_reset(&r->resp);
-    struct curl_slist *headers = inv->headers;
     if (inv->sign) {
         curl_slist_free_all(r->signed_headers);
         r->signed_headers = NULL;
@@ -202,20 +222,12 @@ static int s_start(wren__invoker *inv, s_req *r)
         int rc = inv->sign(inv->sign_user, "POST", inv->url, r->body, r->len, &r->signed_headers);
         if (rc != WREN_OK)
             return rc;
-        headers = r->signed_headers;
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->signed_headers);
     }
-    curl_easy_setopt(e, CURLOPT_URL, inv->url);
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->len);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s_on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     if (curl_multi_add_handle(inv->multi, e) != CURLM_OK)
         return WREN_EHTTP;
     inv->in_flight++;

@@ -1,0 +1,202 @@
+/*
+ * bench_map: how fast the SDK moves trivial tasks.
+ *  1. local map: N `addone` calls through the embedded local backend (the
+ *     emulator in this process, real bootstrap workers, file store), from
+ *     wren_map to the last result, in tasks/s;
+ *  2. the same work as one process per task: `xargs -P CORES` running
+ *     bench_map_one (decode msgpack, add one, print) once per task;
+ *  3. invoke submission rate: Event invokes from one client to a sink that
+ *     answers 202 at once (test/sdk_sink.h), through the invoker alone and
+ *     through wren_map (encoding, base64, event JSON included).
+ * Runs interleave and medians are printed. Not a ctest test.
+ *
+ *     build/bin/bench_map [--tasks 10000] [--invokes 50000] [--runs 3]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "invoke.h"
+#include "sdk_internal.h"
+#include "sdk_sink.h"
+
+static double s_now(void)
+{
+    return (double)wren_mono_ns() / 1e9;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double s_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, s_cmp);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double s_local(size_t n, int concurrency)
+{
+    wren_config c;
+    wren_config_init(&c);
+    c.concurrency = concurrency;
+    c.quiet = 1;
+    wren_executor *ex = NULL;
+    if (wren_executor_new(&c, &ex) != WREN_OK) {
+        fprintf(stderr, "bench_map: %s\n", wren_last_error());
+        exit(1);
+    }
+    /* Warm the workers first: cold starts are another benchmark's business. */
+    wren_future *w[8];
+    wren_map(ex, "addone", NULL, 8, w);
+    wren_wait(ex, w, 8, WREN_ALL_COMPLETED, -1, NULL);
+    wren_args **args = calloc(n, sizeof *args);
+    wren_future **fs = calloc(n, sizeof *fs);
+    for (size_t i = 0; i < n; i++) {
+        args[i] = wren_args_new();
+        wren_args_int(args[i], (int64_t)i);
+    }
+    double t0 = s_now();
+    int rc = wren_map(ex, "addone", (const wren_args *const *)args, n, fs);
+    if (rc == WREN_OK)
+        rc = wren_wait(ex, fs, n, WREN_ALL_COMPLETED, -1, NULL);
+    double dt = s_now() - t0;
+    for (size_t i = 0; i < n; i++) {
+        const msgpack_object *o;
+        if (wren_future_result(fs[i], 0, &o) != WREN_OK || o->via.i64 != (int64_t)i + 1) {
+            fprintf(stderr, "bench_map: call %zu: %s %s\n", i, wren_future_error_type(fs[i]),
+                    wren_future_error_message(fs[i]));
+            exit(1);
+        }
+        wren_args_destroy(args[i]);
+    }
+    free(args);
+    free(fs);
+    wren_executor_destroy(ex);
+    return (double)n / dt;
+}
+
+static double s_xargs(size_t n, int cores)
+{
+    char self[4096];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (k <= 0)
+        return 0;
+    self[k] = '\0';
+    char cmd[8400];
+    /* bench_map_one sits beside this program. */
+    snprintf(cmd, sizeof cmd, "seq 0 %zu | xargs -P %d -n 1 %s_one > /dev/null", n - 1, cores, self);
+    double t0 = s_now();
+    if (system(cmd) != 0)
+        return 0;
+    return (double)n / (s_now() - t0);
+}
+
+static void s_done(void *user, void *req, int status, long code, const char *detail)
+{
+    (void)req;
+    (void)code;
+    (void)detail;
+    if (status != WREN_OK)
+        (*(size_t *)user)++;
+}
+
+static double s_invoker(sdk_sink *sink, size_t n)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", sink->port);
+    wren__invoker_config ic = {.base_url = url, .function_name = "wren", .max_in_flight = 64};
+    wren__invoker *inv = NULL;
+    if (wren__invoker_new(&ic, &inv) != WREN_OK)
+        exit(1);
+    static const char ev[] = "{\"wren\":1,\"kernel\":\"echo\",\"job\":\"j\",\"call\":\"00000000\",\"attempt\":0,"
+                             "\"store\":\"file:///tmp/x\",\"args_b64\":\"KQ==\"}";
+    size_t failed = 0;
+    double t0 = s_now();
+    for (size_t i = 0; i < n; i++) {
+        wren__invoker_submit(inv, strdup(ev), sizeof ev - 1, NULL);
+        if ((i & 255) == 255)
+            wren__invoker_pump(inv, 0, s_done, &failed);
+    }
+    while (wren__invoker_pending(inv))
+        wren__invoker_pump(inv, 50, s_done, &failed);
+    double dt = s_now() - t0;
+    wren__invoker_destroy(inv);
+    if (failed)
+        fprintf(stderr, "bench_map: %zu invokes failed\n", failed);
+    return (double)n / dt;
+}
+
+static double s_submit_map(sdk_sink *sink, size_t n)
+{
+    char url[64], dir[] = "/tmp/wren-bench-map-XXXXXX", store[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", sink->port);
+    if (!mkdtemp(dir))
+        exit(1);
+    snprintf(store, sizeof store, "file://%s", dir);
+    wren_config c;
+    wren_config_init(&c);
+    c.invoke_url = url;
+    c.store_url = store;
+    wren_executor *ex = NULL;
+    if (wren_executor_new(&c, &ex) != WREN_OK)
+        exit(1);
+    wren_args **args = calloc(n, sizeof *args);
+    wren_future **fs = calloc(n, sizeof *fs);
+    for (size_t i = 0; i < n; i++) {
+        args[i] = wren_args_new();
+        wren_args_int(args[i], (int64_t)i);
+    }
+    double t0 = s_now();
+    wren_map(ex, "echo", (const wren_args *const *)args, n, fs);
+    double dt = s_now() - t0;
+    for (size_t i = 0; i < n; i++)
+        wren_args_destroy(args[i]);
+    free(args);
+    free(fs);
+    wren_executor_destroy(ex);
+    wren__remove_tree(dir);
+    return (double)n / dt;
+}
+
+int main(int argc, char **argv)
+{
+    size_t tasks = 10000, invokes = 50000;
+    int runs = 3, cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--tasks"))
+            tasks = (size_t)atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--invokes"))
+            invokes = (size_t)atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--runs"))
+            runs = atoi(argv[i + 1]);
+    }
+    if (!tasks || !invokes || runs < 1 || runs > 50) {
+        fprintf(stderr, "usage: bench_map [--tasks N] [--invokes N] [--runs R]\n");
+        return 2;
+    }
+    double local[50], xargs[50], inv[50], sub[50];
+    sdk_sink sink;
+    if (sdk_sink_start(&sink, 0, 1) != 0) {
+        fprintf(stderr, "bench_map: cannot start the sink\n");
+        return 1;
+    }
+    for (int r = 0; r < runs; r++) {
+        local[r] = s_local(tasks, cores);
+        xargs[r] = s_xargs(tasks, cores);
+        inv[r] = s_invoker(&sink, invokes);
+        sub[r] = s_submit_map(&sink, invokes);
+        fprintf(stderr, "run %d: local %.0f/s, xargs %.0f/s, invoker %.0f/s, wren_map submit %.0f/s\n", r + 1,
+                local[r], xargs[r], inv[r], sub[r]);
+    }
+    sdk_sink_stop(&sink);
+    printf("bench_map (%d cores, medians of %d runs)\n", cores, runs);
+    printf("  local map, %zu addone tasks, %d workers:   %8.0f tasks/s\n", tasks, cores, s_median(local, runs));
+    printf("  one process per task (xargs -P %d):        %8.0f tasks/s\n", cores, s_median(xargs, runs));
+    printf("  Event invokes to a 202 sink (invoker):     %8.0f invokes/s\n", s_median(inv, runs));
+    printf("  Event invokes to a 202 sink (wren_map):    %8.0f invokes/s\n", s_median(sub, runs));
+    return 0;
+}
