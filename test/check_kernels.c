@@ -1164,6 +1164,124 @@ START_TEST(test_eigh_known_spectrum)
 }
 END_TEST
 
+/* ---- random arguments never crash a kernel ------------------------------- */
+
+static const char *const s_keys[] = {"n", "loops", "std", "seed", "stream", "a", "b", "x", "samples", "s0", "k",
+                                     "r", "sigma", "t", "call", "type", "message", "dtype", "shape", "data", "ms"};
+
+/* Packs a random value: small or extreme numbers, strings, nested lists and
+ * array maps with random (often inconsistent) dtype, shape and data length. */
+static void s_pack_random(msgpack_packer *pk, wren_rng *rng, int depth)
+{
+    uint64_t pick = wren__rng_next(rng) % (depth > 3 ? 6 : 10);
+    static const int64_t ints[] = {0, 1, 2, 3, 7, 40, -1, -7, INT64_MAX, INT64_MIN, INT64_C(1) << 40, 9};
+    static const double reals[] = {0.0, 0.5, -2.25, 1e308, -1e-308, 3.0};
+    switch (pick) {
+    case 0: msgpack_pack_int64(pk, ints[wren__rng_next(rng) % 12]); break;
+    case 1: msgpack_pack_double(pk, reals[wren__rng_next(rng) % 6]); break;
+    case 2: msgpack_pack_double(pk, (wren__rng_next(rng) & 1) ? NAN : -INFINITY); break;
+    case 3: msgpack_pack_str_with_body(pk, "f64", 3); break;
+    case 4: msgpack_pack_nil(pk); break;
+    case 5: (wren__rng_next(rng) & 1) ? msgpack_pack_true(pk) : msgpack_pack_false(pk); break;
+    case 6:
+    case 7: {
+        uint32_t n = (uint32_t)(wren__rng_next(rng) % 5);
+        msgpack_pack_array(pk, n);
+        for (uint32_t i = 0; i < n; i++)
+            s_pack_random(pk, rng, depth + 1);
+        break;
+    }
+    case 8: {
+        static const char *const dtypes[] = {"f64", "f32", "i64", "i32", "u8", "x"};
+        const char *dt = dtypes[wren__rng_next(rng) % 6];
+        uint32_t nd = (uint32_t)(wren__rng_next(rng) % 4);
+        uint64_t count = 1;
+        msgpack_pack_map(pk, 3);
+        msgpack_pack_str_with_body(pk, "dtype", 5);
+        msgpack_pack_str_with_body(pk, dt, strlen(dt));
+        msgpack_pack_str_with_body(pk, "shape", 5);
+        msgpack_pack_array(pk, nd);
+        for (uint32_t i = 0; i < nd; i++) {
+            uint64_t d = wren__rng_next(rng) % 5;
+            count *= d;
+            msgpack_pack_uint64(pk, d);
+        }
+        size_t len = (size_t)(count * 8) + (size_t)(wren__rng_next(rng) % 3) * 4 - 4 * ((count & 1) != 0);
+        if (len > 4096)
+            len = 0;
+        unsigned char data[4096];
+        for (size_t i = 0; i < len; i++)
+            data[i] = (unsigned char)wren__rng_next(rng);
+        msgpack_pack_str_with_body(pk, "data", 4);
+        msgpack_pack_bin_with_body(pk, data, len);
+        break;
+    }
+    default: {
+        uint32_t n = (uint32_t)(wren__rng_next(rng) % 4);
+        msgpack_pack_map(pk, n);
+        for (uint32_t i = 0; i < n; i++) {
+            const char *key = s_keys[wren__rng_next(rng) % (sizeof s_keys / sizeof *s_keys)];
+            msgpack_pack_str_with_body(pk, key, strlen(key));
+            s_pack_random(pk, rng, depth + 1);
+        }
+        break;
+    }
+    }
+}
+
+START_TEST(test_random_arguments_get_results_or_typed_errors)
+{
+    /* Everything but crash (dies on purpose) and sleep_ms (would sleep). */
+    const char *kernels[] = {"echo", "addone", "fail", "gemm", "montecarlo_pi", "black_scholes_mc", "solve",
+                             "cholesky_solve", "lstsq", "eigh"};
+    wren_rng rng;
+    wren__rng_seed(&rng, 2026, 0);
+    int ok = 0, refused = 0;
+    for (int iter = 0; iter < 4000; iter++) {
+        wren_buf b;
+        wren_buf_init(&b, 0);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &b, wren_buf_msgpack_write);
+        /* Mostly maps with the keys kernels read. */
+        const char *kernel = kernels[iter % 10];
+        /* The Monte Carlo kernels get a small sample count first (wren_arg
+         * finds the first of duplicate keys), or they would run for hours. */
+        int capped = !strcmp(kernel, "montecarlo_pi") || !strcmp(kernel, "black_scholes_mc");
+        if (iter % 4) {
+            uint32_t n = 1 + (uint32_t)(wren__rng_next(&rng) % 5);
+            msgpack_pack_map(&pk, n + (capped ? 1 : 0));
+            if (capped) {
+                msgpack_pack_str_with_body(&pk, "samples", 7);
+                msgpack_pack_int(&pk, (int)(wren__rng_next(&rng) % 50));
+            }
+            for (uint32_t i = 0; i < n; i++) {
+                const char *key = s_keys[wren__rng_next(&rng) % (sizeof s_keys / sizeof *s_keys)];
+                msgpack_pack_str_with_body(&pk, key, strlen(key));
+                s_pack_random(&pk, &rng, 1);
+            }
+        } else {
+            s_pack_random(&pk, &rng, 0);
+        }
+        s_res r;
+        s_call_bytes(&r, kernel, b.data, b.len);
+        if (r.rc == WREN_OK) {
+            ck_assert_int_eq(r.ctx.failed, 0);
+            ok++;
+        } else {
+            ck_assert_int_eq(r.ctx.failed, 1);
+            ck_assert_msg(!strncmp(r.ctx.error_type, "Wren.", 5), "%s: type %s", kernel, r.ctx.error_type);
+            ck_assert(r.ctx.error_message[0] != '\0');
+            refused++;
+        }
+        s_res_clean_up(&r);
+        wren_buf_clean_up(&b);
+    }
+    /* Both outcomes happen: the generator reaches past the argument checks. */
+    ck_assert_int_gt(ok, 400);
+    ck_assert_int_gt(refused, 400);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kernels");
@@ -1197,6 +1315,7 @@ int main(void)
     tcase_add_test(k, test_cholesky_solve_exact_and_not_spd);
     tcase_add_test(k, test_lstsq_known_fit);
     tcase_add_test(k, test_eigh_known_spectrum);
+    tcase_add_test(k, test_random_arguments_get_results_or_typed_errors);
     suite_add_tcase(s, k);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
