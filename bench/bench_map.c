@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "invoke.h"
@@ -104,7 +105,16 @@ static void s_done(void *user, void *req, int status, long code, const char *det
         (*(size_t *)user)++;
 }
 
-static double s_invoker(sdk_sink *sink, size_t n)
+static double s_thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Rate of the invoker alone; *cpu_us gets the client thread's CPU per invoke
+ * (the sink runs in other threads). */
+static double s_invoker(sdk_sink *sink, size_t n, double *cpu_us)
 {
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", sink->port);
@@ -115,7 +125,7 @@ static double s_invoker(sdk_sink *sink, size_t n)
     static const char ev[] = "{\"wren\":1,\"kernel\":\"echo\",\"job\":\"j\",\"call\":\"00000000\",\"attempt\":0,"
                              "\"store\":\"file:///tmp/x\",\"args_b64\":\"KQ==\"}";
     size_t failed = 0;
-    double t0 = s_now();
+    double t0 = s_now(), c0 = s_thread_cpu();
     for (size_t i = 0; i < n; i++) {
         wren__invoker_submit(inv, strdup(ev), sizeof ev - 1, NULL);
         if ((i & 255) == 255)
@@ -124,6 +134,7 @@ static double s_invoker(sdk_sink *sink, size_t n)
     while (wren__invoker_pending(inv))
         wren__invoker_pump(inv, 50, s_done, &failed);
     double dt = s_now() - t0;
+    *cpu_us = (s_thread_cpu() - c0) / (double)n * 1e6;
     wren__invoker_destroy(inv);
     if (failed)
         fprintf(stderr, "bench_map: %zu invokes failed\n", failed);
@@ -178,7 +189,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_map [--tasks N] [--invokes N] [--runs R]\n");
         return 2;
     }
-    double local[50], xargs[50], inv[50], sub[50];
+    double local[50], xargs[50], inv[50], sub[50], cpu[50];
     sdk_sink sink;
     if (sdk_sink_start(&sink, 0, 1) != 0) {
         fprintf(stderr, "bench_map: cannot start the sink\n");
@@ -187,7 +198,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < runs; r++) {
         local[r] = s_local(tasks, cores);
         xargs[r] = s_xargs(tasks, cores);
-        inv[r] = s_invoker(&sink, invokes);
+        inv[r] = s_invoker(&sink, invokes, &cpu[r]);
         sub[r] = s_submit_map(&sink, invokes);
         fprintf(stderr, "run %d: local %.0f/s, xargs %.0f/s, invoker %.0f/s, wren_map submit %.0f/s\n", r + 1,
                 local[r], xargs[r], inv[r], sub[r]);
@@ -197,6 +208,8 @@ int main(int argc, char **argv)
     printf("  local map, %zu addone tasks, %d workers:   %8.0f tasks/s\n", tasks, cores, s_median(local, runs));
     printf("  one process per task (xargs -P %d):        %8.0f tasks/s\n", cores, s_median(xargs, runs));
     printf("  Event invokes to a 202 sink (invoker):     %8.0f invokes/s\n", s_median(inv, runs));
+    double c = s_median(cpu, runs);
+    printf("    client CPU per invoke:                   %8.1f us (%.0f invokes/s per busy core)\n", c, 1e6 / c);
     printf("  Event invokes to a 202 sink (wren_map):    %8.0f invokes/s\n", s_median(sub, runs));
     return 0;
 }
