@@ -485,7 +485,11 @@ int wren__http_start(wren_emulator *em, int listen_fd)
     em->mhd = MHD_start_daemon(flags, 0, NULL, NULL, s_handler, em, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
                                MHD_OPTION_NOTIFY_COMPLETED, s_completed, em, MHD_OPTION_NOTIFY_CONNECTION,
                                s_notify_connection, em, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)0,
-                               MHD_OPTION_CONNECTION_LIMIT, (unsigned int)20000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+                               MHD_OPTION_CONNECTION_LIMIT, (unsigned int)20000,
+                               /* libmicrohttpd zeroes a connection's whole pool for every request on a
+                                * kept-alive connection; 16 KB holds any Lambda client's headers and
+                                * halves that cost against the 32 KB default. */
+                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_LISTEN_BACKLOG_SIZE,
                                (unsigned int)1024, MHD_OPTION_END);
     if (!em->mhd) {
         close(listen_fd);
