@@ -223,9 +223,11 @@ static int s_recv_result(int fd, wren__task_result *res, uint64_t deadline_ns)
 /* ---- the child ------------------------------------------------------------ */
 
 /* In a fresh child: die with the parent, keep only the pipes and stdio. */
-static void s_child_setup(int keep_a, int keep_b)
+static void s_child_setup(int keep_a, int keep_b, pid_t parent)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(0); /* the parent died before prctl: nobody will read our answers */
     int a = keep_a < keep_b ? keep_a : keep_b;
     int b = keep_a < keep_b ? keep_b : keep_a;
     /* The Runtime API socket and store handles stay in the parent only. */
@@ -306,8 +308,28 @@ static void s_reap(wren__sup *sup, const char *kernel, wren__task_result *res, i
     }
 }
 
+/* After a failed write: if the child had already exited before it read
+ * anything of this task, reap it and say so (the caller respawns). A child
+ * that read part of the request and then died is this task's crash. */
+static int s_idle_child_died(wren__sup *sup)
+{
+    int wstatus;
+    pid_t r = waitpid(sup->child, &wstatus, WNOHANG);
+    if (r != sup->child)
+        return 0;
+    char buf[32];
+    wren__log(WREN_LOG_WARN, "bootstrap", "the kernel process (pid %d) died between invocations: %s",
+              (int)sup->child,
+              WIFSIGNALED(wstatus) ? wren__signal_name(WTERMSIG(wstatus), buf, sizeof buf) : "exited");
+    sup->child = 0;
+    s_close(&sup->to_child);
+    s_close(&sup->from_child);
+    return 1;
+}
+
 static int s_spawn(wren__sup *sup)
 {
+    pid_t parent = getpid();
     int down[2] = {-1, -1}, up[2] = {-1, -1};
     if (pipe2(down, O_CLOEXEC) != 0)
         return WREN_ESYS;
@@ -327,7 +349,7 @@ static int s_spawn(wren__sup *sup)
     if (pid == 0) {
         close(down[1]);
         close(up[0]);
-        s_child_setup(down[0], up[1]);
+        s_child_setup(down[0], up[1], parent);
         s_child_loop(sup, down[0], up[1]);
     }
     close(down[0]);
@@ -433,6 +455,7 @@ int wren__sup_run(wren__sup *sup, const wren__task *task, int64_t margin_ms, wre
         int up[2];
         if (pipe2(up, O_CLOEXEC) != 0)
             return WREN_ESYS;
+        pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
             close(up[0]);
@@ -441,7 +464,7 @@ int wren__sup_run(wren__sup *sup, const wren__task *task, int64_t margin_ms, wre
         }
         if (pid == 0) {
             close(up[0]);
-            s_child_setup(up[1], up[1]);
+            s_child_setup(up[1], up[1], parent);
             sup->run(task, res, sup->user);
             _exit(s_send_result(up[1], res) == 0 ? 0 : 1);
         }
@@ -459,8 +482,21 @@ int wren__sup_run(wren__sup *sup, const wren__task *task, int64_t margin_ms, wre
             {(void *)task->request_id, h.request_id_len},
             {(void *)task->args, task->args_len},
         };
-        if (s_write_all(sup->to_child, iov, 4) != 0) {
-            /* The child died between tasks (or is dying now): report it. */
+        int wrote = s_write_all(sup->to_child, iov, 4);
+        if (wrote != 0 && s_idle_child_died(sup)) {
+            /* It died between tasks (killed from outside, say): this task
+             * did not do it, so give it a fresh child once. */
+            if (s_spawn(sup) != WREN_OK)
+                return WREN_ESYS;
+            struct iovec again[4] = {
+                {&h, sizeof h},
+                {(void *)task->kernel, h.kernel_len},
+                {(void *)task->request_id, h.request_id_len},
+                {(void *)task->args, task->args_len},
+            };
+            wrote = s_write_all(sup->to_child, again, 4);
+        }
+        if (wrote != 0) {
             kill(sup->child, SIGKILL);
             s_reap(sup, task->kernel, res, 0);
             return WREN_OK;

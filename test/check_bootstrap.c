@@ -453,6 +453,23 @@ START_TEST(test_sup_child_is_long_lived_and_restarted)
 }
 END_TEST
 
+START_TEST(test_sup_child_killed_between_tasks_is_not_the_next_tasks_crash)
+{
+    wren__sup *sup = NULL;
+    ck_assert_int_eq(wren__sup_new(WREN__ISO_CHILD, test_run, NULL, &sup), WREN_OK);
+    pid_t child = wren__sup_child_pid(sup);
+    ck_assert_int_eq(run_pid(sup), child);
+    ck_assert_int_eq(kill(child, SIGKILL), 0);
+    usleep(100000); /* let it die */
+    wren__task_result *res = run(sup, "echo", "\x07", 1, 0);
+    ck_assert_int_eq(res->status, WREN_OK);
+    ck_assert_uint_eq(res->result.len, 1);
+    ck_assert_int_eq(res->result.data[0], 7);
+    ck_assert_int_ne(wren__sup_child_pid(sup), child);
+    wren__sup_destroy(sup);
+}
+END_TEST
+
 START_TEST(test_sup_carries_results_errors_and_logs)
 {
     for (int iso = WREN__ISO_CHILD; iso <= WREN__ISO_INLINE; iso++) {
@@ -548,6 +565,7 @@ static Suite *bootstrap_suite(void)
     tcase_add_test(tc, test_sup_child_survives_crashes);
     tcase_add_test(tc, test_sup_fork_survives_crashes);
     tcase_add_test(tc, test_sup_child_is_long_lived_and_restarted);
+    tcase_add_test(tc, test_sup_child_killed_between_tasks_is_not_the_next_tasks_crash);
     tcase_add_test(tc, test_sup_carries_results_errors_and_logs);
     tcase_add_test(tc, test_sup_stops_task_at_deadline);
     tcase_add_test(tc, test_isolation_names);
