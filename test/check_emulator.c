@@ -92,6 +92,9 @@ static void s_resp_free(s_resp *r)
     memset(r, 0, sizeof *r);
 }
 
+/* Headers the next s_invoke_with adds (NULL-terminated), or NULL. */
+static const char *const *s_extra_headers;
+
 /* POST an invoke; type NULL means no X-Amz-Invocation-Type header. */
 static void s_invoke_with(CURL *c, int port, const char *fn, const char *type, const char *payload, size_t len, int tail,
                           s_resp *r)
@@ -107,6 +110,8 @@ static void s_invoke_with(CURL *c, int port, const char *fn, const char *type, c
     if (tail)
         h = curl_slist_append(h, "X-Amz-Log-Type: Tail");
     h = curl_slist_append(h, "Expect:");
+    for (const char *const *e = s_extra_headers; e && *e; e++)
+        h = curl_slist_append(h, *e);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
@@ -283,6 +288,82 @@ START_TEST(test_sync_round_trip_and_environment)
     ck_assert_str_eq(s_str(env, "cwd"), real);
     free(real);
     json_decref(env);
+    s_resp_free(&r);
+    wren_emulator_stop(em);
+}
+END_TEST
+
+START_TEST(test_runtime_api_headers_and_misuse)
+{
+    wren_emulator_function f = s_fn("fn", NULL);
+    f.timeout_s = 7;
+    wren_emulator *em = s_start(&f, 1, 0);
+    int port = wren_emulator_port(em);
+    /* next carries Lambda's headers; the caller's trace id and client context pass through. */
+    static const char *const extra[] = {
+        "X-Amzn-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+        "X-Amz-Client-Context: eyJjdXN0b20iOnsiayI6InYifX0=", /* {"custom":{"k":"v"}} */
+        NULL};
+    const char *payload = "{\"op\":\"headers\"}";
+    int64_t before = wren_now_ms();
+    s_resp r;
+    s_extra_headers = extra;
+    s_invoke(port, "fn", NULL, payload, 0, &r);
+    s_extra_headers = NULL;
+    ck_assert_int_eq(r.status, 200);
+    json_t *j = s_json(&r);
+    ck_assert_str_eq(s_str(j, "lambda-runtime-aws-request-id"), r.request_id);
+    ck_assert_str_eq(s_str(j, "lambda-runtime-invoked-function-arn"), "arn:aws:lambda:eu-west-3:000000000000:function:fn");
+    ck_assert_str_eq(s_str(j, "lambda-runtime-trace-id"),
+                     "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
+    ck_assert_str_eq(s_str(j, "lambda-runtime-client-context"), "{\"custom\":{\"k\":\"v\"}}");
+    ck_assert_str_eq(s_str(j, "content-type"), "application/json");
+    long long deadline = atoll(s_str(j, "lambda-runtime-deadline-ms"));
+    ck_assert_int_ge(deadline, before + 7000);
+    ck_assert_int_le(deadline, wren_now_ms() + 7000);
+    json_decref(j);
+    s_resp_free(&r);
+    /* Without a trace id from the caller, one is made in X-Ray's shape. */
+    s_invoke(port, "fn", NULL, payload, 0, &r);
+    j = s_json(&r);
+    const char *trace = s_str(j, "lambda-runtime-trace-id");
+    ck_assert_msg(strlen(trace) == strlen("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0") &&
+                      !strncmp(trace, "Root=1-", 7) && strstr(trace, ";Sampled=0"),
+                  "trace id %s", trace);
+    ck_assert_ptr_null(json_object_get(j, "lambda-runtime-client-context"));
+    json_decref(j);
+    s_resp_free(&r);
+    /* A response for another request id: 400; init/error after init: 403; unknown path: 404. */
+    s_invoke(port, "fn", NULL, "{\"op\":\"probe\"}", 0, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body, "{\"bad_id\":400,\"late_init_error\":403,\"unknown_path\":404}");
+    s_resp_free(&r);
+    wren_emulator_stop(em);
+}
+END_TEST
+
+START_TEST(test_memory_size_limits_the_instance)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return; /* sanitizer builds set no address-space limit (docs/emulator.md) */
+#endif
+    wren_emulator_function f = s_fn("fn", NULL);
+    f.memory_mb = 128; /* address space: 2 x 128 MB + 4 GiB */
+    wren_emulator *em = s_start(&f, 1, 0);
+    int port = wren_emulator_port(em);
+    s_resp r;
+    s_invoke(port, "fn", NULL, "{\"op\":\"alloc\",\"mb\":256}", 0, &r);
+    ck_assert_str_eq(r.body, "{\"allocated\":true}");
+    s_resp_free(&r);
+    s_invoke(port, "fn", NULL, "{\"op\":\"alloc\",\"mb\":4500}", 0, &r);
+    ck_assert_str_eq(r.body, "{\"allocated\":false}");
+    s_resp_free(&r);
+    wren_emulator_stop(em);
+    /* The same request with 1769 MB (7.5 GiB of address space) succeeds. */
+    f.memory_mb = 1769;
+    em = s_start(&f, 1, 0);
+    s_invoke(wren_emulator_port(em), "fn", NULL, "{\"op\":\"alloc\",\"mb\":4500}", 0, &r);
+    ck_assert_str_eq(r.body, "{\"allocated\":true}");
     s_resp_free(&r);
     wren_emulator_stop(em);
 }
@@ -861,6 +942,8 @@ static Suite *emulator_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_sync_round_trip_and_environment);
+    tcase_add_test(tc, test_runtime_api_headers_and_misuse);
+    tcase_add_test(tc, test_memory_size_limits_the_instance);
     tcase_add_test(tc, test_function_error_is_unhandled);
     tcase_add_test(tc, test_event_is_202_and_runs_later);
     tcase_add_test(tc, test_dry_run_404_400);

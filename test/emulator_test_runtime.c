@@ -16,6 +16,9 @@
  *   "big"    {"bytes": N}  return a JSON string of N bytes
  *   "fork"   start a child that sleeps 300 s; return {"child": PID}
  *   "env"    return the Lambda environment variables as an object
+ *   "headers" return the headers of this event's `next` response
+ *   "alloc"  {"mb": N}  malloc N MB (untouched); {"allocated": true|false}
+ *   "probe"  misuse the Runtime API; return the status codes it gave
  */
 #include <signal.h>
 #include <stdio.h>
@@ -47,10 +50,36 @@ static size_t s_write(char *p, size_t size, size_t n, void *ud)
     return k;
 }
 
+/* Headers of the last `next`, as a JSON object with lower-case names. */
+static json_t *s_next_headers;
+
+static void s_keep_header(const char *p, size_t k)
+{
+    const char *colon = memchr(p, ':', k);
+    if (!colon || !s_next_headers)
+        return;
+    char name[128], value[1024];
+    size_t nl = (size_t)(colon - p), vl = 0;
+    if (nl >= sizeof name)
+        return;
+    for (size_t i = 0; i < nl; i++)
+        name[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' : p[i]);
+    name[nl] = '\0';
+    const char *v = colon + 1;
+    while (v < p + k && *v == ' ')
+        v++;
+    while (v + vl < p + k && v[vl] != '\r' && v[vl] != '\n' && vl + 1 < sizeof value)
+        vl++;
+    memcpy(value, v, vl);
+    value[vl] = '\0';
+    json_object_set_new(s_next_headers, name, json_string(value));
+}
+
 static size_t s_header(char *p, size_t size, size_t n, void *ud)
 {
     char *id = ud;
     size_t k = size * n;
+    s_keep_header(p, k);
     static const char name[] = "lambda-runtime-aws-request-id:";
     if (k > sizeof name && !strncasecmp(p, name, sizeof name - 1)) {
         const char *v = p + sizeof name - 1;
@@ -136,6 +165,8 @@ int main(void)
         char url[512], id[128] = "";
         snprintf(url, sizeof url, "%s/invocation/next", s_base);
         s_buf ev = {0};
+        json_decref(s_next_headers);
+        s_next_headers = json_object();
         curl_easy_reset(s_curl);
         curl_easy_setopt(s_curl, CURLOPT_URL, url);
         curl_easy_setopt(s_curl, CURLOPT_WRITEFUNCTION, s_write);
@@ -192,6 +223,27 @@ int main(void)
             }
             char body[64];
             snprintf(body, sizeof body, "{\"child\":%d}", (int)c);
+            s_respond(id, body, strlen(body));
+        } else if (!strcmp(op, "headers")) {
+            char *body = json_dumps(s_next_headers, JSON_COMPACT);
+            s_respond(id, body, strlen(body));
+            free(body);
+        } else if (!strcmp(op, "alloc")) {
+            /* Address space only (not touched): fails only under a limit. */
+            size_t mb = (size_t)json_integer_value(json_object_get(j, "mb"));
+            void *p = malloc(mb << 20);
+            const char *body = p ? "{\"allocated\":true}" : "{\"allocated\":false}";
+            free(p);
+            s_respond(id, body, strlen(body));
+        } else if (!strcmp(op, "probe")) {
+            /* The Runtime API's answers to a misbehaving runtime. */
+            char path[256], body[256];
+            long bad_id = s_post("/invocation/not-a-request-id/response", "{}", 2, NULL);
+            long late_init = s_post("/init/error", "{}", 2, "Test.Late");
+            snprintf(path, sizeof path, "/invocation/%s/bogus", id);
+            long unknown = s_post(path, "{}", 2, NULL);
+            snprintf(body, sizeof body, "{\"bad_id\":%ld,\"late_init_error\":%ld,\"unknown_path\":%ld}", bad_id,
+                     late_init, unknown);
             s_respond(id, body, strlen(body));
         } else if (!strcmp(op, "env")) {
             static const char *const names[] = {"_HANDLER", "LAMBDA_TASK_ROOT", "AWS_LAMBDA_RUNTIME_API",
