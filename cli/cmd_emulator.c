@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "emulator.h"
@@ -195,6 +197,13 @@ int wren_cmd_emulator(int argc, char **argv)
         goto done;
     }
     for (size_t i = 0; i < n_fns; i++) {
+        struct stat st;
+        if (stat(fns[i].bootstrap_path, &st) != 0 || !S_ISREG(st.st_mode) || access(fns[i].bootstrap_path, X_OK) != 0) {
+            fprintf(stderr, "wren emulator: function %s: %s is not an executable file\n", fns[i].name,
+                    fns[i].bootstrap_path);
+            rc = 2;
+            goto done;
+        }
         fns[i].handler = handler;
         fns[i].task_root = task_root;
         fns[i].concurrency = (int)concurrency;

@@ -33,6 +33,7 @@ expect_usage "needs a value" --function f="$RT" --timeout
 expect_usage "function f given twice" --function f="$RT" --function f="$RT"
 expect_usage "not 1-64 characters" --function 'a.b'="$RT"
 expect_usage "not an IPv4 address" --function f="$RT" --listen nowhere:0
+expect_usage "is not an executable file" --function f=/nonexistent/bootstrap
 
 # Start, read the address, invoke.
 start_emulator() {
