@@ -4,7 +4,7 @@
  * Input: byte 0 splits the rest into an error type and a message.
  *
  * Properties:
- *  - wren__utf8_sanitize: the output is valid UTF-8 (strict: no overlongs,
+ *  - wren_utf8_sanitize: the output is valid UTF-8 (strict: no overlongs,
  *    surrogates or code points past U+10FFFF); valid input comes out
  *    unchanged; every replaced stretch becomes U+FFFD, so the output is never
  *    longer than 3 bytes per input byte;
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* sanitize the whole rest (NULs included) */
     wren_buf clean;
     wren_buf_init(&clean, 0);
-    int rc = wren__utf8_sanitize(rest, rest_len, &clean);
+    int rc = wren_utf8_sanitize(rest, rest_len, &clean);
     WREN_FUZZ_CHECK(rc == WREN_OK, "sanitize returned %d", rc);
     WREN_FUZZ_CHECK(wren_fuzz_utf8_ok(clean.data, clean.len), "sanitized text is not UTF-8");
     WREN_FUZZ_CHECK(clean.len <= 3 * rest_len, "sanitized %zu bytes into %zu", rest_len, clean.len);
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *jm = json_object_get(j, "errorMessage");
     wren_buf want;
     wren_buf_init(&want, 0);
-    WREN_FUZZ_CHECK(wren__utf8_sanitize(msg, strlen(msg), &want) == WREN_OK, "sanitize");
+    WREN_FUZZ_CHECK(wren_utf8_sanitize(msg, strlen(msg), &want) == WREN_OK, "sanitize");
     WREN_FUZZ_CHECK(json_is_string(jm) && json_string_length(jm) == want.len &&
                         (!want.len || memcmp(json_string_value(jm), want.data, want.len) == 0),
                     "errorMessage is not the sanitized message");
