@@ -2,7 +2,8 @@
  * bench_invoke: synchronous echo invocations per second through the local
  * Lambda emulator, with 1 instance and with N, from one keep-alive client
  * (one libcurl easy handle reused), measured side by side: the rounds of the
- * two set-ups alternate and each figure is the median of its rounds.
+ * two set-ups alternate and each figure is the median of its rounds. Then
+ * the cold start the emulator sees (spawn to first `next`) over 21 instances.
  *
  * usage: bench_invoke [-n INVOKES_PER_ROUND] [-r ROUNDS] [-N INSTANCES] [RUNTIME]
  * RUNTIME defaults to the first of bin/bootstrap (payload
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -52,6 +54,75 @@ static double s_round(CURL *c, int port, const char *payload, int count)
             return -1;
     }
     return count / ((double)(wren_mono_ns() - t0) / 1e9);
+}
+
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static size_t s_tail_header(char *p, size_t size, size_t n, void *ud)
+{
+    double *init_ms = ud;
+    size_t k = size * n;
+    static const char name[] = "X-Amz-Log-Result:";
+    if (k > sizeof name && !strncasecmp(p, name, sizeof name - 1)) {
+        const char *v = p + sizeof name - 1;
+        while (*v == ' ')
+            v++;
+        size_t vl = 0;
+        while (v + vl < p + k && v[vl] != '\r' && v[vl] != '\n')
+            vl++;
+        unsigned char *log = NULL;
+        size_t ln = 0;
+        if (wren_base64_decode(v, vl, &log, &ln) == WREN_OK) {
+            const char *d = strstr((char *)log, "Init Duration: ");
+            if (d)
+                *init_ms = strtod(d + 15, NULL);
+            free(log);
+        }
+    }
+    return k;
+}
+
+/* Cold start as the emulator sees it (spawn to the first `next`, the REPORT
+ * line's Init Duration), over `reps` fresh instances. */
+static double s_cold_start_ms(const char *runtime, const char *payload, int reps, double *min_ms)
+{
+    double v[99];
+    int n = 0;
+    for (int i = 0; i < reps && n < 99; i++) {
+        wren_emulator_function fn = {.name = "bench", .bootstrap_path = runtime, .concurrency = 1, .timeout_s = 60};
+        wren_emulator_config cfg = {.functions = &fn, .n_functions = 1, .quiet = 1, .log_path = "/dev/null"};
+        wren_emulator *em = NULL;
+        if (wren_emulator_start(&cfg, &em) != WREN_OK)
+            return -1;
+        char url[256];
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/bench/invocations", wren_emulator_port(em));
+        CURL *c = curl_easy_init();
+        struct curl_slist *h = curl_slist_append(NULL, "X-Amz-Log-Type: Tail");
+        size_t total = 0;
+        double init_ms = -1;
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_sink);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &total);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_tail_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, &init_ms);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        if (curl_easy_perform(c) == CURLE_OK && init_ms >= 0)
+            v[n++] = init_ms;
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        wren_emulator_stop(em);
+    }
+    if (n == 0)
+        return -1;
+    qsort(v, (size_t)n, sizeof v[0], s_cmp_double);
+    *min_ms = v[0];
+    return v[n / 2];
 }
 
 static int s_cmp(const void *a, const void *b)
@@ -134,6 +205,10 @@ int main(int argc, char **argv)
         curl_easy_cleanup(c[s]);
         wren_emulator_stop(em[s]);
     }
+    double cold_min = 0, cold = s_cold_start_ms(runtime, payload, 21, &cold_min);
+    if (cold >= 0)
+        printf("\ncold start (spawn to first next, Init Duration), 21 instances: median %.2f ms, min %.2f ms\n", cold,
+               cold_min);
     curl_global_cleanup();
     return 0;
 }
