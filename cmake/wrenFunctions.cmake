@@ -18,10 +18,16 @@
 #       LAYER also adds a target NAME_layer writing NAME-layer.zip: a
 #       self-contained layer like wren's own (loader and libraries included).
 #
-#   wren_add_layer(NAME EXECUTABLE target|path [OUTPUT zip])
-#       Packages any worker executable as a self-contained layer zip.
+#   wren_add_layer(NAME EXECUTABLE target|path [OUTPUT zip] [EXTRA_LIBS lib...])
+#       Packages any worker executable as a self-contained layer zip. EXTRA_LIBS
+#       (sonames or paths; default WREN_LAYER_EXTRA_LIBS, the shared OpenBLAS
+#       and LAPACKE) ship for kernel modules loaded into the worker.
 
 include_guard(GLOBAL)
+
+if(NOT DEFINED WREN_LAYER_EXTRA_LIBS)
+  set(WREN_LAYER_EXTRA_LIBS "libopenblas.so.0;liblapacke.so.3")
+endif()
 
 # Where package-layer.sh lives: the installed share/wren, or the source tree.
 if(NOT WREN_PACKAGE_LAYER_SCRIPT)
@@ -55,10 +61,17 @@ function(wren_add_kernel_library name)
 endfunction()
 
 function(wren_add_layer name)
-  cmake_parse_arguments(ARG "" "EXECUTABLE;OUTPUT" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "EXECUTABLE;OUTPUT" "EXTRA_LIBS" ${ARGN})
   if(NOT ARG_EXECUTABLE)
     message(FATAL_ERROR "wren_add_layer(${name}): no EXECUTABLE")
   endif()
+  if(NOT DEFINED ARG_EXTRA_LIBS)
+    set(ARG_EXTRA_LIBS ${WREN_LAYER_EXTRA_LIBS})
+  endif()
+  set(extra)
+  foreach(lib ${ARG_EXTRA_LIBS})
+    list(APPEND extra --extra-lib ${lib})
+  endforeach()
   if(NOT WREN_PACKAGE_LAYER_SCRIPT OR NOT EXISTS "${WREN_PACKAGE_LAYER_SCRIPT}")
     message(FATAL_ERROR "wren_add_layer(${name}): package-layer.sh not found (WREN_PACKAGE_LAYER_SCRIPT)")
   endif()
@@ -72,7 +85,7 @@ function(wren_add_layer name)
   endif()
   add_custom_command(OUTPUT ${ARG_OUTPUT}
     COMMAND ${WREN_PACKAGE_LAYER_SCRIPT} --bootstrap ${exe} --out ${ARG_OUTPUT}
-      --stage ${CMAKE_CURRENT_BINARY_DIR}/${name}-stage
+      --stage ${CMAKE_CURRENT_BINARY_DIR}/${name}-stage ${extra}
     DEPENDS ${ARG_EXECUTABLE} ${WREN_PACKAGE_LAYER_SCRIPT}
     COMMENT "Lambda layer ${ARG_OUTPUT}" VERBATIM)
   add_custom_target(${name} DEPENDS ${ARG_OUTPUT})

@@ -27,9 +27,12 @@ if ldd "$host_bootstrap" | grep -q 'libasan\|libubsan'; then
 fi
 
 # Package the layer from this build's bootstrap, with the script the `layer`
-# target runs (into this test's own directory: tests may run in parallel).
+# target runs, with its default extra libraries for kernel modules
+# (WREN_LAYER_EXTRA_LIBS), into this test's own directory (tests may run in
+# parallel).
 "$WREN_SOURCE_DIR/layers/package-layer.sh" --bootstrap "$host_bootstrap" --out "$WREN_TMP/wren-layer.zip" \
-  --stage "$WREN_TMP/stage" --level 1 || fail "package-layer.sh failed"
+  --stage "$WREN_TMP/stage" --level 1 --extra-lib libopenblas.so.0 --extra-lib liblapacke.so.3 ||
+  fail "package-layer.sh failed"
 
 # A user's kernel module, as a function package would hold it: loaded through
 # _HANDLER from the task root, it needs libopenblas from the layer's lib/.
@@ -47,7 +50,10 @@ cp "$busybox" "$root/bin/busybox"
 cp "$busybox" "$root/bin/sh"
 cp "$WREN_TMP/libuser.so" "$root/var/task/libuser.so"
 (cd "$root/opt" && unzip -q "$WREN_TMP/wren-layer.zip") || fail "unzip failed"
-[ -x "$root/opt/bootstrap" ] && [ -x "$root/opt/bin/bootstrap" ] || fail "layer lacks bootstrap or bin/bootstrap"
+[ -x "$root/opt/bootstrap" ] && [ -x "$root/opt/wren/bin/bootstrap" ] || fail "layer lacks bootstrap or wren/bin/bootstrap"
+# Nothing but the launcher outside wren/: layers share /opt (and /opt/lib is
+# on every process's LD_LIBRARY_PATH on Lambda).
+[ "$(cd "$root/opt" && ls -A | tr '\n' ' ')" = "bootstrap wren " ] || fail "layer root holds $(ls -A "$root/opt")"
 extra=$(cd "$root" && find . -type f ! -path './opt/*' ! -path ./bin/sh ! -path ./bin/busybox \
   ! -path ./var/task/libuser.so)
 [ -z "$extra" ] || fail "root holds files beyond the layer and busybox: $extra"
