@@ -77,3 +77,21 @@ assert sorted(os.listdir(os.path.join(store, "j-1"))) == ["00000001", "00000002"
 assert sorted(os.listdir(os.path.join(store, "j-1", "00000002"))) == ["out", "status"]
 EOF
 echo "bootstrap_store: ok"
+
+# A user's .so kernel that logs and counts FLOPs: both reach the status.
+boot_events "$ev" \
+    '{"kernel":"bt_logs","args":{"x":7},"store":"'"$url"'","job":"j-3","call":"00000001"}' \
+    '{"kernel":"bt_deep"}' \
+    '{"kernel":"bt_deep","reply":"msgpack"}'
+boot_run "$ev" "$res" _HANDLER=libwren_test_bootstrap_kernels.so LAMBDA_TASK_ROOT="${WREN_BUILD_DIR:?}/lib"
+boot_check "$res" <<'EOF'
+text, = [open(os.path.join(store, "j-3", "00000001", "status")).read()]
+s = json.loads(text)
+assert s["ok"] is True and s["result_b64"] == "Bw==" and s["flops"] == 1000000000, s
+assert s["log_tail"] == "starting with x=7\ndone\n", repr(s["log_tail"])
+assert s["cold"] is True, s
+assert r[1]["kind"] == "error" and r[1]["error_type"] == "Wren.KernelError", r[1]
+assert body(1)["errorMessage"].startswith("kernel 'bt_deep' returned a result that cannot be rendered as JSON"), body(1)
+assert r[2]["kind"] == "response" and body(2)["result_b64"] == "kZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkQE=", body(2)
+EOF
+echo "bootstrap_store (user kernels): ok"

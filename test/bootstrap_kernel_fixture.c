@@ -1,0 +1,29 @@
+/* Kernels for the bootstrap's integration tests, loaded through
+ * _HANDLER=libwren_test_bootstrap_kernels.so: logging, FLOP counting, and a
+ * result too deep to render as JSON. */
+#include "wren/kernel.h"
+
+/* Logs two lines, counts 1e9 FLOPs, returns x. */
+static int s_bt_logs(const msgpack_object *args, msgpack_packer *out, wren_ctx *ctx)
+{
+    int64_t x;
+    if (wren_arg_int(args, "x", &x, 0) != WREN_OK)
+        return wren_ctx_fail(ctx, "BadInput", "x must be an integer");
+    wren_ctx_log(ctx, "starting with x=%lld", (long long)x);
+    wren_ctx_add_flops(ctx, 1e9);
+    wren_ctx_log(ctx, "done");
+    return msgpack_pack_int64(out, x) == 0 ? WREN_OK : WREN_ENOMEM;
+}
+WREN_KERNEL("bt_logs", s_bt_logs, "logs two lines, 1e9 flops, returns x");
+
+/* [[[...[1]...]]] nested 40 deep: fine as msgpack, too deep for JSON. */
+static int s_bt_deep(const msgpack_object *args, msgpack_packer *out, wren_ctx *ctx)
+{
+    (void)args;
+    (void)ctx;
+    for (int i = 0; i < 40; i++)
+        if (msgpack_pack_array(out, 1) != 0)
+            return WREN_ENOMEM;
+    return msgpack_pack_int(out, 1) == 0 ? WREN_OK : WREN_ENOMEM;
+}
+WREN_KERNEL("bt_deep", s_bt_deep, "a result nested 40 deep");
