@@ -396,7 +396,7 @@ static int s_canonical_request(EVP_MD_CTX *ctx, const wren_sigv4_request *req, c
         pairs[i].k_len = scratch.len - pairs[i].k_off;
         pairs[i].v_off = scratch.len;
         if (rc == WREN_OK)
-            rc = wren_sigv4_uri_encode(v, strlen(v), 0, &scratch);
+            rc = wren_sigv4_uri_encode(v, strlen(v), cfg->query_raw_slash, &scratch);
         pairs[i].v_len = scratch.len - pairs[i].v_off;
         if (rc != WREN_OK)
             goto cleanup;

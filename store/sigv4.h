@@ -75,6 +75,10 @@ typedef struct wren_sigv4_config {
     int64_t time_s;            /* signing time, seconds since the epoch (UTC) */
     int s3_rules;              /* 1: S3's path and payload rules */
     wren_sigv4_key_cache *key_cache; /* optional */
+    /* moto_server compatibility only: moto signs the query as it decoded it,
+     * so a '/' in a query value must be signed (and sent) unencoded there.
+     * Real S3 and botocore want %2F: leave 0 for them. */
+    int query_raw_slash;
 } wren_sigv4_config;
 
 /* Headers the caller must send, besides its own: exactly these values. */
