@@ -31,6 +31,10 @@
 #define S_DEFAULT_INLINE ((size_t)256 * 1024)
 /* Results are read whole into memory; past this a result object is refused. */
 #define S_RESULT_MAX ((size_t)2 << 30)
+/* Pending calls are counted per 100 call ids (ids sharing their first 6 of 8
+ * digits), so a polling round lists only the stretches of a job that still
+ * have pending calls. */
+#define S_CHUNK 100
 #define S_POLL_MIN_MS 1
 #define S_POLL_MAX_MS 200
 
@@ -81,11 +85,15 @@ struct wren_executor {
     void *progress_user;
     wren_future **calls;
     size_t n_calls, cap_calls;
+    uint32_t *chunk_pending; /* pending calls per S_CHUNK call ids, to list only where needed */
     size_t n_done, n_failed, n_retried;
     size_t last_reported;
     double t_first;
     uint64_t last_outcome_ns;
     int poll_ms;
+    uint64_t n_rounds, n_lists, list_ns, n_gets; /* for WREN_LOG=debug */
+    size_t frontier;    /* 1 + the highest call index settled from a status */
+    size_t last_got;    /* outcomes found by the last polling round */
     char errmsg[512];
 };
 
@@ -447,6 +455,10 @@ void wren_executor_destroy(wren_executor *ex)
 {
     if (!ex)
         return;
+    wren__log(WREN_LOG_DEBUG, "wren-sdk",
+              "job %s: %zu calls, %llu polling rounds, %llu LISTs (%.1f ms), %llu status GETs, %zu retried", ex->job,
+              ex->n_calls, (unsigned long long)ex->n_rounds, (unsigned long long)ex->n_lists, (double)ex->list_ns / 1e6,
+              (unsigned long long)ex->n_gets, ex->n_retried);
     /* Stop the workers first, so nothing writes to the store while it goes. */
     wren__invoker_destroy(ex->inv);
 #ifdef WREN_SDK_HAVE_EMULATOR
@@ -472,6 +484,7 @@ void wren_executor_destroy(wren_executor *ex)
     for (size_t i = 0; i < ex->n_calls; i++)
         s_future_free(ex->calls[i]);
     free(ex->calls);
+    free(ex->chunk_pending);
     free(ex->function);
     free(ex->store_url);
     free(ex->store_json);
@@ -522,6 +535,7 @@ static void s_finish_ok(wren_executor *ex, wren_future *f, char *result, size_t 
 {
     f->state = WREN_FUTURE_DONE;
     f->status = WREN_OK;
+    ex->chunk_pending[f->index / S_CHUNK]--;
     f->result = result;
     f->result_len = len;
     f->tm.t_seen = wren_now_s();
@@ -535,6 +549,7 @@ static void s_finish_err(wren_executor *ex, wren_future *f, int status, const ch
                          const char *log_tail)
 {
     f->state = status == WREN_ECANCELLED ? WREN_FUTURE_CANCELLED : WREN_FUTURE_FAILED;
+    ex->chunk_pending[f->index / S_CHUNK]--;
     f->status = status;
     free(f->error_type);
     free(f->error_message);
@@ -629,6 +644,12 @@ static int s_new_future(wren_executor *ex, const char *kernel, wren_future **out
         if (!c)
             return WREN_ENOMEM;
         ex->calls = c;
+        uint32_t *cp = realloc(ex->chunk_pending, (cap / S_CHUNK + 1) * sizeof *cp);
+        if (!cp)
+            return WREN_ENOMEM; /* cap_calls unchanged: both grow again next time */
+        size_t had = ex->cap_calls ? ex->cap_calls / S_CHUNK + 1 : 0;
+        memset(cp + had, 0, (cap / S_CHUNK + 1 - had) * sizeof *cp);
+        ex->chunk_pending = cp;
         ex->cap_calls = cap;
     }
     wren_future *f = calloc(1, sizeof *f);
@@ -641,6 +662,7 @@ static int s_new_future(wren_executor *ex, const char *kernel, wren_future **out
     f->status = WREN_ESTATE;
     snprintf(f->call, sizeof f->call, "%08u", (unsigned)f->index);
     ex->calls[ex->n_calls++] = f;
+    ex->chunk_pending[f->index / S_CHUNK]++;
     *out = f;
     return WREN_OK;
 }
@@ -917,6 +939,8 @@ static void s_settle(wren_executor *ex, wren_future *f)
             res = wren_buf_detach(&ob, &len);
         }
         s_finish_ok(ex, f, res, len);
+        if (f->index + 1 > ex->frontier)
+            ex->frontier = f->index + 1;
     } else if (st.attempt < f->attempt) {
         /* The failure of an attempt already superseded by a retry. */
     } else if (wren__error_retryable(st.error_type) && f->attempt < ex->retries && !f->invoking) {
@@ -937,11 +961,47 @@ static size_t s_poll(wren_executor *ex)
     s_pump(ex, 0);
     size_t pending = ex->n_calls - before;
     if (pending) {
+        /* Listing costs per key listed, so list by prefix only where calls
+         * are pending: a 1,000-id group ("JOB/00012") when several of its
+         * 100-id stretches are pending, else each pending stretch
+         * ("JOB/000123"). One LIST still covers up to 1,000 calls (one page
+         * of an S3 listing); finished parts of a big job are not read again. */
         char prefix[160];
-        snprintf(prefix, sizeof prefix, "%s/", ex->job);
-        s_seen seen = {.ex = ex, .prefix_len = strlen(prefix)};
+        s_seen seen = {.ex = ex, .prefix_len = strlen(ex->job) + 1};
         uint64_t t0 = wren_mono_ns();
-        wren_store_list(ex->store, prefix, s_list_cb, &seen);
+        size_t chunks = (ex->n_calls + S_CHUNK - 1) / S_CHUNK;
+        /* Workers take calls about in submission order, so a round looks
+         * only a window past the highest call seen finished; every 8th
+         * round lists every pending stretch, so an out-of-order outcome
+         * waits at most 7 rounds. */
+        int full = ex->n_rounds % 8 == 7;
+        if (!full) {
+            size_t window = 4 * ex->last_got + 200;
+            size_t limit = (ex->frontier + window + S_CHUNK - 1) / S_CHUNK;
+            if (limit < chunks)
+                chunks = limit;
+        }
+        for (size_t g = 0; g * 10 < chunks; g++) {
+            size_t busy = 0;
+            for (size_t c = g * 10; c < g * 10 + 10 && c < chunks; c++)
+                busy += ex->chunk_pending[c] != 0;
+            if (busy >= 4) {
+                snprintf(prefix, sizeof prefix, "%s/%05u", ex->job, (unsigned)g);
+                wren_store_list(ex->store, prefix, s_list_cb, &seen);
+                ex->n_lists++;
+                continue;
+            }
+            for (size_t c = g * 10; busy && c < g * 10 + 10 && c < chunks; c++) {
+                if (!ex->chunk_pending[c])
+                    continue;
+                snprintf(prefix, sizeof prefix, "%s/%06u", ex->job, (unsigned)c);
+                wren_store_list(ex->store, prefix, s_list_cb, &seen);
+                ex->n_lists++;
+            }
+        }
+        ex->list_ns += wren_mono_ns() - t0;
+        ex->n_gets += seen.n;
+        ex->n_rounds++;
         for (size_t i = 0; i < seen.n; i++)
             s_settle(ex, ex->calls[seen.idx[i]]);
         free(seen.idx);
@@ -978,6 +1038,7 @@ static size_t s_poll(wren_executor *ex)
         s_finish_err(ex, f, WREN_ETIMEDOUT, "Wren.Timeout", msg, NULL);
     }
     size_t got = ex->n_done + ex->n_failed - before;
+    ex->last_got = got;
     if (got)
         ex->poll_ms = ex->poll_ms / 2 > S_POLL_MIN_MS ? ex->poll_ms / 2 : S_POLL_MIN_MS;
     else
