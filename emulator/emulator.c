@@ -824,6 +824,7 @@ static void s_reap(wren__inst *inst)
     pid_t r = wait4(inst->pid, &status, WNOHANG, &ru);
     if (r == 0)
         return;
+    int lost_status = r < 0; /* reaped by someone else (SIGCHLD ignored, waitpid(-1)) */
     wren__fn *fn = inst->fn;
     wren_emulator *em = fn->em;
     /* Leftover children of the runtime die with it. */
@@ -832,7 +833,10 @@ static void s_reap(wren__inst *inst)
     s_drain_output(inst);
     if (inst->state != WREN__INST_DEAD) {
         char desc[96], msg[256];
-        s_describe_exit(status, desc, sizeof desc);
+        if (lost_status)
+            snprintf(desc, sizeof desc, "exit status unknown");
+        else
+            s_describe_exit(status, desc, sizeof desc);
         if (inst->cur) {
             snprintf(msg, sizeof msg, "RequestId: %s Error: Runtime exited with error: %s", inst->cur->id, desc);
             s_platform_log(em, inst->cur, "%s\nRuntime.ExitError\n", msg);

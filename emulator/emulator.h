@@ -44,7 +44,16 @@ typedef struct wren_emulator_config {
 typedef struct wren_emulator wren_emulator;
 
 /* Copies the config, binds, starts serving, and returns once the port is
- * listening. Instances start on demand (cold start at first invoke). */
+ * listening. Instances start on demand (cold start at first invoke).
+ *
+ * What it does to the calling process: starts two threads (the HTTP event
+ * loop and a supervisor); raises the soft RLIMIT_NOFILE to the hard limit
+ * (instances get 1,024); instances are child processes of the caller, each
+ * in its own process group, reaped through pidfds by their own pid only. It
+ * installs no signal handler. A program that ignores SIGCHLD or reaps with
+ * waitpid(-1) still works, but exit statuses are then lost ("exit status
+ * unknown" in Runtime.ExitError). Start and stop may be called from any
+ * thread; several emulators may run in one process. */
 int wren_emulator_start(const wren_emulator_config *cfg, wren_emulator **out);
 /* The port the Invoke API listens on. */
 int wren_emulator_port(const wren_emulator *em);

@@ -936,6 +936,24 @@ START_TEST(test_stop_leaves_no_process)
 }
 END_TEST
 
+START_TEST(test_start_stop_cycles_leak_nothing)
+{
+    int fds_before = s_count_dir("/proc/self/fd"), threads_before = s_count_dir("/proc/self/task");
+    for (int cycle = 0; cycle < 10; cycle++) {
+        wren_emulator_function f = s_fn("fn", NULL);
+        wren_emulator *em = s_start(&f, 1, 0);
+        s_resp r;
+        s_invoke(wren_emulator_port(em), "fn", NULL, cycle % 2 ? "{\"op\":\"crash\"}" : "{}", 0, &r);
+        ck_assert_int_eq(r.status, 200);
+        s_resp_free(&r);
+        wren_emulator_stop(em);
+    }
+    ck_assert_int_eq(s_children(NULL, 0), 0);
+    ck_assert_int_eq(s_count_dir("/proc/self/fd"), fds_before);
+    ck_assert_int_eq(s_count_dir("/proc/self/task"), threads_before);
+}
+END_TEST
+
 static Suite *emulator_suite(void)
 {
     Suite *s = suite_create("emulator");
@@ -960,6 +978,7 @@ static Suite *emulator_suite(void)
     tcase_add_test(tc, test_two_emulators_in_one_process);
     tcase_add_test(tc, test_start_refuses_bad_config);
     tcase_add_test(tc, test_stop_leaves_no_process);
+    tcase_add_test(tc, test_start_stop_cycles_leak_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
