@@ -655,6 +655,36 @@ START_TEST(test_keep_data_writes_manifest_readable_as_a_job)
 }
 END_TEST
 
+
+START_TEST(test_outcomes_found_anywhere_in_a_big_job)
+{
+    fx f;
+    fx_start(&f, NULL);
+    enum { N = 2500 };
+    wren_future **fs = calloc(N, sizeof *fs);
+    ck_assert_int_eq(wren_map(f.ex, "echo", NULL, N, fs), WREN_OK);
+    ck_assert_uint_eq(sdk_sink_count(&f.sink), N);
+    /* Out of order, in different 100- and 1,000-id stretches, one far past
+     * any window: each is found (the last by a full sweep). */
+    const unsigned calls[] = {2499, 1234, 0, 999, 1000, 2100};
+    wren_future *some[6];
+    for (int i = 0; i < 6; i++) {
+        wren_args *r = s_int((int64_t)calls[i]);
+        fx_status(&f, calls[i], 0, r, NULL, NULL);
+        wren_args_destroy(r);
+        some[i] = fs[calls[i]];
+    }
+    ck_assert_int_eq(wren_wait(f.ex, some, 6, WREN_ALL_COMPLETED, 10000, NULL), WREN_OK);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(s_result_int(some[i]), calls[i]);
+    size_t done = 0;
+    ck_assert_int_eq(wren_wait(f.ex, fs, N, WREN_ALWAYS, 0, &done), WREN_OK);
+    ck_assert_uint_eq(done, 6);
+    free(fs);
+    fx_stop(&f);
+}
+END_TEST
+
 START_TEST(test_plots_write_svg)
 {
     wren__plot_call c[3] = {{100, 100.1, 100.2, 101, 101.1, 2e9, 1},
@@ -871,6 +901,7 @@ int main(void)
     tcase_add_test(tc, test_map_reduce_invokes_reducer_over_all_results);
     tcase_add_test(tc, test_invoke_throttling_is_retried_and_rejection_fails_typed);
     tcase_add_test(tc, test_keep_data_writes_manifest_readable_as_a_job);
+    tcase_add_test(tc, test_outcomes_found_anywhere_in_a_big_job);
     tcase_add_test(tc, test_plots_write_svg);
     suite_add_tcase(s, tc);
 #ifdef WREN_TEST_HAVE_WORKERS
