@@ -755,6 +755,12 @@ int wren__on_next(wren__inst *inst, wren__req *req, struct MHD_Connection *conn)
         req->resp = wren__next_response(inv);
         return 1;
     }
+    if (inst->next_conn) {
+        /* A second `next` while one waits (the runtime gave up on the first
+         * connection and asked again): the newest wins, the old one closes. */
+        inst->next_req->dead = 1;
+        wren__resume_later(em, inst->next_conn);
+    }
     inst->state = WREN__INST_IDLE;
     inst->idle_since_ns = wren_mono_ns();
     inst->next_conn = conn;

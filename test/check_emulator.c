@@ -333,6 +333,14 @@ START_TEST(test_runtime_api_headers_and_misuse)
     ck_assert_ptr_null(json_object_get(j, "lambda-runtime-client-context"));
     json_decref(j);
     s_resp_free(&r);
+    /* A long poll abandoned by the runtime does not swallow the next event. */
+    s_invoke(port, "fn", NULL, "{\"op\":\"twice\"}", 0, &r);
+    ck_assert_str_eq(r.body, "{\"op\":\"twice\"}");
+    s_resp_free(&r);
+    usleep(500000);
+    s_invoke(port, "fn", NULL, "{\"after\":\"twice\"}", 0, &r);
+    ck_assert_str_eq(r.body, "{\"after\":\"twice\"}");
+    s_resp_free(&r);
     /* A response for another request id: 400; init/error after init: 403; unknown path: 404. */
     s_invoke(port, "fn", NULL, "{\"op\":\"probe\"}", 0, &r);
     ck_assert_int_eq(r.status, 200);

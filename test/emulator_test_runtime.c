@@ -17,6 +17,7 @@
  *   "fork"   start a child that sleeps 300 s; return {"child": PID}
  *   "env"    return the Lambda environment variables as an object
  *   "headers" return the headers of this event's `next` response
+ *   "twice"  answer, then abandon a second long poll on another connection
  *   "alloc"  {"mb": N}  malloc N MB (untouched); {"allocated": true|false}
  *   "probe"  misuse the Runtime API; return the status codes it gave
  */
@@ -224,6 +225,22 @@ int main(void)
             char body[64];
             snprintf(body, sizeof body, "{\"child\":%d}", (int)c);
             s_respond(id, body, strlen(body));
+        } else if (!strcmp(op, "twice")) {
+            /* Answer, then ask for the next event on a fresh connection that
+             * gives up after 300 ms, then carry on with the usual one: the
+             * emulator must drop the abandoned long poll and serve the new. */
+            s_respond(id, ev.data, ev.len);
+            CURL *other = curl_easy_init();
+            char u[512];
+            snprintf(u, sizeof u, "%s/invocation/next", s_base);
+            curl_easy_setopt(other, CURLOPT_URL, u);
+            curl_easy_setopt(other, CURLOPT_TIMEOUT_MS, 300L);
+            curl_easy_setopt(other, CURLOPT_WRITEFUNCTION, s_write);
+            s_buf junk = {0};
+            curl_easy_setopt(other, CURLOPT_WRITEDATA, &junk);
+            curl_easy_perform(other);
+            curl_easy_cleanup(other);
+            free(junk.data);
         } else if (!strcmp(op, "headers")) {
             char *body = json_dumps(s_next_headers, JSON_COMPACT);
             s_respond(id, body, strlen(body));
