@@ -12,6 +12,8 @@
  *  - bare:   `loops` cblas_dgemm calls on 64-byte-aligned matrices generated
  *    beforehand, timed the same way (monotonic clock around the loop);
  *  - ratio:  kernel / bare GFLOPS (the target is >= 97 %);
+ *  - best:   the fastest run of each side and their ratio (the run least
+ *            disturbed by other processes, on a shared machine);
  *  - e2e:    the whole registry call (argument parsing, generating A and B,
  *    the products, summing C, packing the result) over the same FLOPs, for
  *    reference: it is what a caller waits for, and is not like for like.
@@ -116,7 +118,8 @@ int main(int argc, char **argv)
     printf("gemm kernel via registry vs bare cblas_dgemm; OpenBLAS threads %d (openblas_get_num_threads %d), "
            "loops %d, runs %d, medians\n",
            threads, openblas_get_num_threads(), loops, runs);
-    printf("%6s %14s %14s %8s %16s %8s\n", "n", "kernel GFLOPS", "bare GFLOPS", "ratio", "e2e call GFLOPS", "e2e/bare");
+    printf("%6s %14s %14s %8s %16s %8s   %s\n", "n", "kernel GFLOPS", "bare GFLOPS", "ratio", "e2e call GFLOPS",
+           "e2e/bare", "best kernel/bare (ratio)");
     for (char *tok = strtok(sizes_text, ","); tok; tok = strtok(NULL, ",")) {
         int n = atoi(tok);
         if (n < 1 || n > 16384) {
@@ -156,7 +159,11 @@ int main(int argc, char **argv)
             }
         }
         double km = s_median(kg, runs), bm = s_median(bg, runs), em = s_median(eg, runs);
-        printf("%6d %14.2f %14.2f %7.1f%% %16.2f %7.1f%%\n", n, km, bm, 100 * km / bm, em, 100 * em / bm);
+        /* s_median sorted them: the last is the best run, the least disturbed
+         * by other processes on a shared machine. */
+        double kb = kg[runs - 1], bb = bg[runs - 1];
+        printf("%6d %14.2f %14.2f %7.1f%% %16.2f %7.1f%%   %.2f/%.2f (%.1f%%)\n", n, km, bm, 100 * km / bm, em,
+               100 * em / bm, kb, bb, 100 * kb / bb);
         fflush(stdout);
         free(a);
         free(b);
