@@ -65,10 +65,11 @@ double wren__rng_normal(wren_rng *rng)
     double u1 = (double)((wren__rng_next(rng) >> 11) + 1) * 0x1.0p-53;
     double u2 = wren__rng_uniform(rng);
     double r = sqrt(-2.0 * log(u1));
-    double th = 6.283185307179586476925286766559 * u2;
-    rng->spare = r * sin(th);
+    double th = 6.283185307179586476925286766559 * u2, sn, cs;
+    sincos(th, &sn, &cs); /* one call for both: generation is most of a small gemm call */
+    rng->spare = r * sn;
     rng->has_spare = 1;
-    return r * cos(th);
+    return r * cs;
 }
 
 void wren__rng_fill_normal(wren_rng *rng, double *x, size_t n, double std)
