@@ -37,7 +37,8 @@ const wren_kernel_def *wren__kernels_find(const char *name, size_t len);
 size_t wren__kernels_count(void);
 const wren_kernel_def *wren__kernels_at(size_t i);
 /* Where the i-th kernel came from, for messages and `wren kernels`:
- * "built-in", or "FILE:LINE in OBJECT" for a WREN_KERNEL registration. Never NULL. */
+ * "built-in", or "FILE:LINE in OBJECT" for a WREN_KERNEL registration. Never
+ * NULL; valid until the next registration (copy it to keep it). */
 const char *wren__kernels_origin(size_t i);
 
 /* Checks the whole registry once at start-up: every name matches
