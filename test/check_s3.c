@@ -25,6 +25,12 @@
 #include "store.h"
 #include "store_s3.h"
 
+/* The source tree, when run by hand outside ctest. */
+#ifndef WREN_TEST_SOURCE_DIR
+#define WREN_TEST_SOURCE_DIR "."
+#endif
+#define WREN__TEST_SOURCE_DIR WREN_TEST_SOURCE_DIR
+
 static int s_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -109,7 +115,7 @@ static void s_moto_start(void)
         usleep(50000);
     ck_assert_msg(s_port_open(s_moto_port), "moto_server did not open port %d", s_moto_port);
     char cmd[4096];
-    const char *src = getenv("WREN_SOURCE_DIR") ? getenv("WREN_SOURCE_DIR") : ".";
+    const char *src = getenv("WREN_SOURCE_DIR") ? getenv("WREN_SOURCE_DIR") : WREN__TEST_SOURCE_DIR;
     snprintf(cmd, sizeof cmd, "%s '%s/test/s3_moto_setup.py' http://127.0.0.1:%d %d wren-test wren.dotted.bucket",
              getenv("WREN_PYTHON") ? getenv("WREN_PYTHON") : "python3", src, s_moto_port, MOTO_NO_AUTH_BUDGET);
     FILE *p = popen(cmd, "r");
@@ -136,8 +142,20 @@ static void s_moto_stop(void)
     s_moto_pid = -1;
 }
 
+/* Each test sets what it needs from a clean slate, so the suite passes in
+ * one process too (CK_FORK=no, for LeakSanitizer). */
+static void s_env_reset(void)
+{
+    static const char *const vars[] = {"AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "WREN_S3_MAX_ATTEMPTS",
+                                       "WREN_S3_LIST_MAX_KEYS", "WREN_S3_MOTO_QUIRKS", "WREN_CA_BUNDLE",
+                                       "WREN_S3_RETRY_BASE_MS", "WREN_S3_RETRY_MAX_MS"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+        unsetenv(vars[i]);
+}
+
 static void s_moto_env(void)
 {
+    s_env_reset();
     char ep[64];
     snprintf(ep, sizeof ep, "http://127.0.0.1:%d", s_moto_port);
     setenv("AWS_ENDPOINT_URL_S3", ep, 1);
@@ -406,6 +424,7 @@ static enum MHD_Result s_fake_handler(void *cls, struct MHD_Connection *c, const
 
 static void s_fake_start(s_fake *f, const s_step *steps, int n)
 {
+    s_env_reset();
     memset(f, 0, sizeof *f);
     pthread_mutex_init(&f->mu, NULL);
     f->steps = steps;
@@ -569,6 +588,7 @@ END_TEST
 
 START_TEST(test_s3_open_refuses_bad_urls_and_missing_credentials)
 {
+    s_env_reset();
     setenv("AWS_ACCESS_KEY_ID", "AKID", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
     wren_store *st = NULL;
@@ -609,6 +629,7 @@ END_TEST
  * the CA bundle. */
 START_TEST(test_s3_tls_is_verified)
 {
+    s_env_reset();
     char dir[] = "/tmp/wren-check-s3-tls.XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char cmd[2048];

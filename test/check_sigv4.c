@@ -10,6 +10,12 @@
 
 #include "sigv4.h"
 
+/* The source tree, when run by hand outside ctest. */
+#ifndef WREN_TEST_SOURCE_DIR
+#define WREN_TEST_SOURCE_DIR "."
+#endif
+#define WREN__TEST_SOURCE_DIR WREN_TEST_SOURCE_DIR
+
 #define SUITE_AKID "AKIDEXAMPLE"
 #define SUITE_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define SUITE_TIME 1440938160 /* 2015-08-30T12:36:00Z */
@@ -37,7 +43,7 @@ static const char *s_suite_dir(void)
     if (e)
         return e;
     const char *src = getenv("WREN_SOURCE_DIR");
-    snprintf(dir, sizeof dir, "%s/../shared/testdata/sigv4/aws4_testsuite", src ? src : ".");
+    snprintf(dir, sizeof dir, "%s/../shared/testdata/sigv4/aws4_testsuite", src ? src : WREN__TEST_SOURCE_DIR);
     return dir;
 }
 
@@ -474,7 +480,7 @@ START_TEST(test_sigv4_matches_botocore_on_generated_requests)
 {
     enum { N = 1500 };
     const char *py = getenv("WREN_PYTHON") ? getenv("WREN_PYTHON") : "python3";
-    const char *src = getenv("WREN_SOURCE_DIR") ? getenv("WREN_SOURCE_DIR") : ".";
+    const char *src = getenv("WREN_SOURCE_DIR") ? getenv("WREN_SOURCE_DIR") : WREN__TEST_SOURCE_DIR;
     char reqs_path[] = "/tmp/wren-sigv4-diff.XXXXXX";
     int fd = mkstemp(reqs_path);
     ck_assert_int_ge(fd, 0);
@@ -615,12 +621,12 @@ START_TEST(test_sigv4_matches_botocore_on_generated_requests)
     }
     free(line);
     int status = pclose(p);
+    unlink(reqs_path);
     ck_assert_msg(got == N, "botocore answered %d of %d (is botocore importable by %s? exit %d)", got, N, py, status);
     ck_assert_int_eq(same, N);
     for (int i = 0; i < N; i++)
         free(mine[i]);
     free(mine);
-    unlink(reqs_path);
 }
 END_TEST
 
