@@ -87,8 +87,16 @@ if "$WREN_BIN_DIR/wren" emulator --help >/dev/null 2>&1; then
   # wren's emulator serves two functions: "host", the host-built bootstrap
   # (the reference answers), and "layer", the chrooted layer.
   echo "Runtime API: wren emulator"
+  # A third, "onhost": the same layer unzipped on this full Debian system with
+  # LD_LIBRARY_PATH naming the host's own copies of every library: the
+  # launcher must still load only the layer's (as on Lambda, whose /lib64 is
+  # first on that path).
+  mkdir -p "$WREN_TMP/onhost/opt"
+  (cd "$WREN_TMP/onhost/opt" && unzip -q "$WREN_TMP/wren-layer.zip") || fail "unzip failed"
+  multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+  LD_LIBRARY_PATH=/lib/$multiarch:/usr/lib/$multiarch:/usr/lib/$multiarch/openblas-pthread \
   setsid "$WREN_BIN_DIR/wren" emulator --listen 127.0.0.1:0 --function host="$host_bootstrap" \
-    --function layer="$instance" --handler libuser.so --task-root "$WREN_TMP/host/task" --concurrency 1 \
+    --function layer="$instance" --function onhost="$WREN_TMP/onhost/opt/bootstrap" --handler libuser.so --task-root "$WREN_TMP/host/task" --concurrency 1 \
     --timeout 60 --log "$WREN_TMP/chroot/log" >"$WREN_TMP/emulator.url" 2>"$WREN_TMP/emulator.err" &
   top=$!
   LAYER_GROUPS+=("$top")
@@ -101,6 +109,11 @@ if "$WREN_BIN_DIR/wren" emulator --help >/dev/null 2>&1; then
     { cat "$WREN_TMP/chroot/log" >&2; fail "invoking the host bootstrap"; }
   python3 "$WREN_SOURCE_DIR/layers/testing/invoke.py" "$url" layer "$events" "$WREN_TMP/chroot/results.jsonl" ||
     { cat "$WREN_TMP/chroot/log" >&2; fail "invoking the layer's bootstrap in the chroot"; }
+  python3 "$WREN_SOURCE_DIR/layers/testing/invoke.py" "$url" onhost "$events" "$WREN_TMP/onhost/results.jsonl" ||
+    { cat "$WREN_TMP/chroot/log" >&2; fail "invoking the layer's bootstrap on the host"; }
+  python3 "$WREN_SOURCE_DIR/layers/testing/audit_maps.py" "$top" "$WREN_TMP/onhost/opt/" "$WREN_TMP/host/task/" ||
+    { cat "$WREN_TMP/chroot/log" >&2; fail "the layer's worker on the host maps a host library"; }
+  echo "onhost: with LD_LIBRARY_PATH=/lib/$multiarch:... the layer's worker maps only the layer's libraries"
 else
   # No emulator in this build: a minimal Runtime API per worker.
   echo "Runtime API: layers/testing/fake_runtime_api.py (no wren emulator in this build)"
@@ -123,55 +136,24 @@ fi
 
 # While the worker waits for its next event: every file it and its kernel
 # process have mapped must come from the layer.
-python3 - "$top" "$root/opt/" "$root/var/task/" <<'EOF' || { cat "$WREN_TMP/chroot/log" >&2; fail "a host file is mapped"; }
-import os, sys
-top, layer, task = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-def children(pid):
-    out = []
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-                out += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-    return out
-pids, todo = [], [top]
-while todo:
-    p = todo.pop()
-    pids.append(p)
-    todo += children(p)
-workers = 0
-for p in pids:
-    try:
-        exe = os.readlink("/proc/%d/exe" % p)
-        maps = open("/proc/%d/maps" % p).read().splitlines()
-    except OSError:
-        continue
-    if not exe.startswith(layer):
-        continue  # the emulator, the host bootstrap, unshare before it execs
-    workers += 1
-    files = sorted({l.split(None, 5)[5] for l in maps if len(l.split(None, 5)) == 6
-                    and l.split(None, 5)[5].startswith("/")})
-    bad = [f for f in files if not f.startswith(layer) and not f.startswith(task)]
-    if bad:
-        sys.exit("pid %d (%s) maps host files: %s" % (p, exe, bad))
-    libs = [f[len(layer):] if f.startswith(layer) else f[len(task) - len("/var/task/"):] for f in files]
-    print("pid %d: %d mapped files, all from the layer or the task root: %s" % (p, len(files), " ".join(libs)))
-if workers == 0:
-    sys.exit("no process of the layer found under pid %d" % top)
-EOF
+python3 "$WREN_SOURCE_DIR/layers/testing/audit_maps.py" "$top" "$root/opt/" "$root/var/task/" ||
+  { cat "$WREN_TMP/chroot/log" >&2; fail "the chrooted worker maps a file from outside the layer"; }
 
-# 3. The answers: the chroot's equal the host's, and are right.
-python3 - "$WREN_TMP/host/results.jsonl" "$WREN_TMP/chroot/results.jsonl" "$WREN_TMP/chroot/log" <<'EOF'
+# 3. The answers: the layer's (chrooted, and on the host when run) equal the
+#    host build's, and are right.
+others=("chroot=$WREN_TMP/chroot/results.jsonl")
+[ -s "$WREN_TMP/onhost/results.jsonl" ] && others+=("onhost=$WREN_TMP/onhost/results.jsonl")
+python3 - "$WREN_TMP/chroot/log" "$WREN_TMP/host/results.jsonl" "${others[@]}" <<'EOF'
 import base64, json, struct, sys
 
 def load(path):
     with open(path) as f:
         return {r["request_id"]: r for r in map(json.loads, f)}
-host, chroot = load(sys.argv[1]), load(sys.argv[2])
+host = load(sys.argv[2])
+layers = {arg.split("=", 1)[0]: load(arg.split("=", 1)[1]) for arg in sys.argv[3:]}
 
 def fail(msg):
-    sys.stderr.write(open(sys.argv[3]).read())
+    sys.stderr.write(open(sys.argv[1]).read())
     sys.exit("FAIL: " + msg)
 
 def vector(x):
@@ -183,42 +165,37 @@ def vector(x):
     raw = base64.b64decode(x["data"])
     return list(struct.unpack("<%dd" % (len(raw) // 8), raw))
 
-for rid in ("req-0000", "req-0001"):
-    for name, got in (("host", host), ("chroot", chroot)):
+for name, got in [("host", host)] + list(layers.items()):
+    for rid in ("req-0000", "req-0001", "req-0003"):
         r = got.get(rid)
         if not r or not r["ok"]:
             fail("%s: %s failed: %r" % (name, rid, r))
-
-# gemm: the same sum to the last bit (same code, same OpenBLAS, same libm).
-hs = host["req-0000"]["body"]["result"]["sum"]
-cs = chroot["req-0000"]["body"]["result"]["sum"]
-if not isinstance(cs, float) or cs != hs:
-    fail("gemm sum in the chroot %r != host %r" % (cs, hs))
-if chroot["req-0000"]["body"]["result"]["n"] != 64:
-    fail("gemm n")
-print("gemm n=64 seed=1: sum %.17g in the chroot and on the host" % cs)
-
-# solve: x = [1, 2, 3] (LU on this system is exact to the last bit or two).
-for name, got in (("host", host), ("chroot", chroot)):
+    # solve: x = [1, 2, 3] (LU on this system is exact to the last bit or two).
     x = vector(got["req-0001"]["body"]["result"]["x"])
     if len(x) != 3 or any(abs(v - w) > 1e-14 for v, w in zip(x, (1.0, 2.0, 3.0))):
         fail("%s: solve gave %r, not [1, 2, 3]" % (name, x))
+
+hs = host["req-0000"]["body"]["result"]["sum"]
 xh = vector(host["req-0001"]["body"]["result"]["x"])
-xc = vector(chroot["req-0001"]["body"]["result"]["x"])
-if xh != xc:
-    fail("solve differs: chroot %r host %r" % (xc, xh))
-print("solve: x = %r in the chroot and on the host" % (xc,))
-
-# A singular system: the typed error crosses the chroot too.
-r = chroot.get("req-0002")
-if not r or r["ok"] or r["error_type"] != "Wren.SingularMatrix":
-    fail("singular solve in the chroot: %r" % (r,))
-print("solve of a singular matrix: %s" % r["error_type"])
-
-# The user's module, loaded from /var/task with the layer's OpenBLAS.
-r = chroot.get("req-0003")
-if not r or not r["ok"] or r["body"]["result"] != 32.0:
-    fail("user_dot in the chroot: %r" % (r,))
-print("user_dot from /var/task/libuser.so: %r" % r["body"]["result"])
+for name, got in layers.items():
+    # gemm: the same sum to the last bit (same code, same OpenBLAS, same libm).
+    res = got["req-0000"]["body"]["result"]
+    if not isinstance(res["sum"], float) or res["sum"] != hs or res["n"] != 64:
+        fail("%s: gemm sum %r != host %r" % (name, res["sum"], hs))
+    print("%s: gemm n=64 seed=1: sum %.17g, as on the host" % (name, res["sum"]))
+    xc = vector(got["req-0001"]["body"]["result"]["x"])
+    if xc != xh:
+        fail("%s: solve gave %r, host %r" % (name, xc, xh))
+    print("%s: solve: x = %r, as on the host" % (name, xc))
+    # A singular system: the typed error crosses too.
+    r = got.get("req-0002")
+    if not r or r["ok"] or r["error_type"] != "Wren.SingularMatrix":
+        fail("%s: singular solve: %r" % (name, r))
+    print("%s: solve of a singular matrix: %s" % (name, r["error_type"]))
+    # The user's module, from the task root, with the layer's shared OpenBLAS.
+    r = got["req-0003"]
+    if r["body"]["result"] != 32.0:
+        fail("%s: user_dot: %r" % (name, r))
+    print("%s: user_dot from libuser.so in the task root: %r" % (name, r["body"]["result"]))
 EOF
 echo "PASS: the layer serves gemm and solve in an empty root with only busybox beside it"
