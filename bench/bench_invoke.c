@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -54,6 +55,13 @@ static double s_round(CURL *c, int port, const char *payload, int count)
             return -1;
     }
     return count / ((double)(wren_mono_ns() - t0) / 1e9);
+}
+
+static double s_cpu_s(int who)
+{
+    struct rusage ru;
+    getrusage(who, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static int s_cmp_double(const void *a, const void *b)
@@ -189,10 +197,17 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    double r[2][99];
+    double r[2][99], emu_cpu_s[2] = {0, 0}, client_cpu_s[2] = {0, 0};
     for (int i = 0; i < rounds; i++)
-        for (int s = 0; s < 2; s++)
+        for (int s = 0; s < 2; s++) {
+            /* The emulator's CPU is this process's minus the client's (this
+             * thread's); the instances are other processes. */
+            double self0 = s_cpu_s(RUSAGE_SELF), me0 = s_cpu_s(RUSAGE_THREAD);
             r[s][i] = s_round(c[s], wren_emulator_port(em[s]), payload, per_round);
+            double self1 = s_cpu_s(RUSAGE_SELF), me1 = s_cpu_s(RUSAGE_THREAD);
+            client_cpu_s[s] += me1 - me0;
+            emu_cpu_s[s] += (self1 - self0) - (me1 - me0);
+        }
     printf("runtime: %s\npayload: %s\n%d rounds of %d sync invokes, one keep-alive client\n\n", runtime, payload,
            rounds, per_round);
     printf("%-14s %14s %11d inst\n", "invokes/s", "1 instance", n_inst);
@@ -201,6 +216,10 @@ int main(int argc, char **argv)
     for (int s = 0; s < 2; s++)
         qsort(r[s], (size_t)rounds, sizeof r[s][0], s_cmp);
     printf("  %-12s %14.0f %16.0f\n", "median", r[0][rounds / 2], r[1][rounds / 2]);
+    double total = (double)rounds * per_round;
+    printf("  %-12s %14.1f %16.1f\n", "emulator CPU", emu_cpu_s[0] / total * 1e6, emu_cpu_s[1] / total * 1e6);
+    printf("  %-12s %14s %16s\n", "", "us/invoke", "us/invoke");
+    printf("  %-12s %14.1f %16.1f\n", "client CPU", client_cpu_s[0] / total * 1e6, client_cpu_s[1] / total * 1e6);
     for (int s = 0; s < 2; s++) {
         curl_easy_cleanup(c[s]);
         wren_emulator_stop(em[s]);
