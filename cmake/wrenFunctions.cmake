@@ -18,10 +18,11 @@
 #       LAYER also adds a target NAME_layer writing NAME-layer.zip: a
 #       self-contained layer like wren's own (loader and libraries included).
 #
-#   wren_add_layer(NAME EXECUTABLE target|path [OUTPUT zip] [EXTRA_LIBS lib...])
+#   wren_add_layer(NAME EXECUTABLE target|path [OUTPUT zip] [EXTRA_LIBS lib...] [LEVEL 0-9])
 #       Packages any worker executable as a self-contained layer zip. EXTRA_LIBS
 #       (sonames or paths; default WREN_LAYER_EXTRA_LIBS, the shared OpenBLAS
-#       and LAPACKE) ship for kernel modules loaded into the worker.
+#       and LAPACKE) ship for kernel modules loaded into the worker. LEVEL is
+#       zip's compression level (default 9).
 
 include_guard(GLOBAL)
 
@@ -61,7 +62,10 @@ function(wren_add_kernel_library name)
 endfunction()
 
 function(wren_add_layer name)
-  cmake_parse_arguments(ARG "" "EXECUTABLE;OUTPUT" "EXTRA_LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "EXECUTABLE;OUTPUT;LEVEL" "EXTRA_LIBS" ${ARGN})
+  if(NOT DEFINED ARG_LEVEL)
+    set(ARG_LEVEL 9)
+  endif()
   if(NOT ARG_EXECUTABLE)
     message(FATAL_ERROR "wren_add_layer(${name}): no EXECUTABLE")
   endif()
@@ -85,7 +89,7 @@ function(wren_add_layer name)
   endif()
   add_custom_command(OUTPUT ${ARG_OUTPUT}
     COMMAND ${WREN_PACKAGE_LAYER_SCRIPT} --bootstrap ${exe} --out ${ARG_OUTPUT}
-      --stage ${CMAKE_CURRENT_BINARY_DIR}/${name}-stage ${extra}
+      --stage ${CMAKE_CURRENT_BINARY_DIR}/${name}-stage --level ${ARG_LEVEL} ${extra}
     DEPENDS ${ARG_EXECUTABLE} ${WREN_PACKAGE_LAYER_SCRIPT}
     COMMENT "Lambda layer ${ARG_OUTPUT}" VERBATIM)
   add_custom_target(${name} DEPENDS ${ARG_OUTPUT})

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by test/integration/layer_*.sh after lib.sh: a Runtime API to run a
 # bootstrap against, process-group clean-up, and result checks.
 # (Lives in layers/ so the test glob does not take it for a test.)
@@ -41,6 +42,7 @@ layer_fake_api() {
     [ "$i" -gt 200 ] && fail "fake Runtime API did not start"
     sleep 0.05
   done
+  # shellcheck disable=SC2034 # read by the test that sourced this file
   FAKE_PORT=$(cat "$dir/port")
 }
 

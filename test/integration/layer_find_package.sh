@@ -42,6 +42,8 @@ find_package(wren 0.1 REQUIRED)
 wren_add_kernel_library(user SOURCES user_kernel.c LIBS PkgConfig::OPENBLAS PACKAGE)
 if(TARGET wren::bootstrap_main)
   wren_add_bootstrap(user_bootstrap SOURCES user_kernel.c LIBS PkgConfig::OPENBLAS)
+  # Its layer, as `LAYER` would make it (fast zip for the test).
+  wren_add_layer(user_layer EXECUTABLE user_bootstrap LEVEL 1)
 endif()
 EOF
 cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
@@ -49,6 +51,18 @@ cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TY
 cmake --build "$proj/build" -j2 >"$WREN_TMP/build.log" 2>&1 ||
   { cat "$WREN_TMP/build.log" >&2; fail "the user's project did not build"; }
 [ -f "$proj/build/libuser.so" ] || fail "no libuser.so"
+if [ -x "$proj/build/user_bootstrap" ]; then
+  # The installed packager makes a layer of the user's own worker.
+  cmake --build "$proj/build" --target user_layer >"$WREN_TMP/layer.log" 2>&1 ||
+    { cat "$WREN_TMP/layer.log" >&2; fail "wren_add_layer failed"; }
+  unzip -Z1 "$proj/build/user_layer.zip" >"$WREN_TMP/layer.list"
+  for f in bootstrap wren/bin/bootstrap wren/lib/ld-linux-x86-64.so.2 wren/lib/libc.so.6 wren/lib/libopenblas.so.0 \
+    wren/share/wren/MANIFEST; do
+    grep -qx "$f" "$WREN_TMP/layer.list" || fail "user_layer.zip lacks $f"
+  done
+  unzip -p "$proj/build/user_layer.zip" wren/share/wren/MANIFEST | grep -q "$proj/build/user_bootstrap" ||
+    fail "user_layer.zip does not hold the user's bootstrap"
+fi
 unzip -Z1 "$proj/build/user-function.zip" | grep -qx libuser.so || fail "function package lacks libuser.so at its root"
 # The module links no wren library: its wren_* symbols come from the bootstrap.
 nm -D --undefined-only "$proj/build/libuser.so" | grep -q ' wren_kernel_register_at$' ||
