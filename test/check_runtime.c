@@ -33,6 +33,7 @@ typedef struct fake_event {
     const char *arn, *trace, *client_context, *cognito; /* NULL: omitted */
     const char *body;
     size_t body_len; /* 0: strlen(body) */
+    int close_after; /* answer with Connection: close */
 } fake_event;
 
 typedef struct fake_request {
@@ -107,6 +108,8 @@ static enum MHD_Result s_queue(struct MHD_Connection *c, unsigned status, const 
         if (ev->cognito)
             MHD_add_response_header(r, "Lambda-Runtime-Cognito-Identity", ev->cognito);
     }
+    if (ev && ev->close_after)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     MHD_add_response_header(r, "Content-Type", "application/json");
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
@@ -693,6 +696,31 @@ START_TEST(test_default_cap_takes_8_mib_and_refuses_one_byte_more)
 }
 END_TEST
 
+START_TEST(test_a_connection_closed_by_the_server_is_reopened)
+{
+    fake_api *api = fake_start();
+    fake_event a = simple_event("req-a", "{}");
+    a.close_after = 1;
+    fake_add(api, a);
+    fake_add(api, simple_event("req-b", "{}"));
+    wren_runtime *rt = NULL;
+    ck_assert_int_eq(wren_runtime_new(api->endpoint, &rt), WREN_OK);
+    wren_invocation inv;
+    ck_assert_int_eq(wren_runtime_next(rt, &inv), WREN_OK);
+    ck_assert_int_eq(wren_runtime_respond(rt, inv.request_id, "1", 1, NULL), WREN_OK);
+    ck_assert_int_eq(wren_runtime_next(rt, &inv), WREN_OK);
+    ck_assert_str_eq(inv.request_id, "req-b");
+    ck_assert_int_eq(wren_runtime_respond(rt, inv.request_id, "2", 1, NULL), WREN_OK);
+    /* One new connection after the close, then kept again. */
+    ck_assert_int_eq(fake_connections(api), 2);
+    ck_assert_int_eq(fake_n_reqs(api), 4);
+    ck_assert_str_eq(api->reqs[1].body, "1");
+    ck_assert_str_eq(api->reqs[3].body, "2");
+    wren_runtime_destroy(rt);
+    fake_stop(api);
+}
+END_TEST
+
 START_TEST(test_connection_refused_is_ehttp_at_once)
 {
     char endpoint[32];
@@ -922,6 +950,7 @@ int main(void)
     tcase_add_test(tc, test_missing_request_id_or_bad_deadline_is_eproto);
     tcase_add_test(tc, test_event_over_the_cap_is_toobig_and_the_connection_survives);
     tcase_add_test(tc, test_default_cap_takes_8_mib_and_refuses_one_byte_more);
+    tcase_add_test(tc, test_a_connection_closed_by_the_server_is_reopened);
     tcase_add_test(tc, test_connection_refused_is_ehttp_at_once);
     tcase_add_test(tc, test_connect_timeout_bounds_an_unanswering_listener);
     tcase_add_test(tc, test_next_waits_past_the_connect_timeout);
