@@ -78,18 +78,36 @@ int wren__store_fail(wren_store *st, int status, const char *fmt, ...)
     return status;
 }
 
-int wren_store_open(const char *url, wren_store **out)
+int wren__store_open_fail(char *err, size_t err_cap, int status, const char *fmt, ...)
 {
+    if (err && err_cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, err_cap, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+int wren_store_open_msg(const char *url, wren_store **out, char *err, size_t err_cap)
+{
+    if (err && err_cap)
+        err[0] = '\0';
     if (!out)
-        return WREN_EINVAL;
+        return wren__store_open_fail(err, err_cap, WREN_EINVAL, "no place for the store");
     *out = NULL;
     if (!url)
-        return WREN_EINVAL;
+        return wren__store_open_fail(err, err_cap, WREN_EINVAL, "no store URL");
     if (!strncmp(url, "file://", 7))
-        return wren__store_file_open(url, url + 7, out);
+        return wren__store_file_open(url, url + 7, out, err, err_cap);
     if (!strncmp(url, "s3://", 5))
-        return wren__store_s3_open(url, url + 5, out);
-    return WREN_EINVAL;
+        return wren__store_s3_open(url, url + 5, out, err, err_cap);
+    return wren__store_open_fail(err, err_cap, WREN_EINVAL, "unknown store URL scheme (want file:///abs/dir or s3://bucket/prefix)");
+}
+
+int wren_store_open(const char *url, wren_store **out)
+{
+    return wren_store_open_msg(url, out, NULL, 0);
 }
 
 void wren_store_destroy(wren_store *st)

@@ -23,6 +23,11 @@ typedef struct wren_store wren_store;
  * missing) or "s3://bucket/prefix". Makes its own copy of the URL.
  * WREN_EINVAL for an unknown scheme or a relative file path. */
 int wren_store_open(const char *url, wren_store **out);
+
+/* As wren_store_open, and on failure also writes why into err (err_cap
+ * bytes; may be NULL): the bad part of the URL, the path and errno text, or
+ * "no AWS credentials ...". Never a secret. */
+int wren_store_open_msg(const char *url, wren_store **out, char *err, size_t err_cap);
 void wren_store_destroy(wren_store *st); /* NULL-safe */
 
 /* The URL it was opened with (for events that tell the worker where to write). */

@@ -452,12 +452,12 @@ static int s_hexval(char c)
     return -1;
 }
 
-int wren__store_file_open(const char *url, const char *path, wren_store **out)
+int wren__store_file_open(const char *url, const char *path, wren_store **out, char *err_out, size_t err_cap)
 {
     /* Only "file:///abs" (empty host); "file://rel" or "file://host/x" are
      * refused rather than guessed at. %XX escapes are decoded, %00 refused. */
     if (path[0] != '/')
-        return WREN_EINVAL;
+        return wren__store_open_fail(err_out, err_cap, WREN_EINVAL, "file store URL must be file:///absolute/dir");
     size_t n = strlen(path);
     char *root = malloc(n + 1);
     if (!root)
@@ -467,12 +467,12 @@ int wren__store_file_open(const char *url, const char *path, wren_store **out)
         if (path[i] == '%') {
             if (i + 2 >= n || s_hexval(path[i + 1]) < 0 || s_hexval(path[i + 2]) < 0) {
                 free(root);
-                return WREN_EINVAL;
+                return wren__store_open_fail(err_out, err_cap, WREN_EINVAL, "bad %%-escape in the file store URL");
             }
             char c = (char)(s_hexval(path[i + 1]) * 16 + s_hexval(path[i + 2]));
             if (c == '\0') {
                 free(root);
-                return WREN_EINVAL;
+                return wren__store_open_fail(err_out, err_cap, WREN_EINVAL, "%%00 in the file store URL");
             }
             root[j++] = c;
             i += 2;
@@ -503,12 +503,16 @@ int wren__store_file_open(const char *url, const char *path, wren_store **out)
     fs->sync = sync && sync[0] == '1';
     int err = s_mkdirs_abs(root);
     if (err) {
-        rc = err == EACCES || err == EPERM ? WREN_EAUTH : WREN_EIO;
+        rc = wren__store_open_fail(err_out, err_cap, err == EACCES || err == EPERM ? WREN_EAUTH : WREN_EIO,
+                                   "cannot create %s: %s", root, strerror(err));
         goto fail;
     }
     fs->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fs->root_fd < 0) {
-        rc = errno == EACCES ? WREN_EAUTH : errno == ENOTDIR ? WREN_EINVAL : WREN_EIO;
+        err = errno;
+        rc = wren__store_open_fail(err_out, err_cap,
+                                   err == EACCES ? WREN_EAUTH : err == ENOTDIR ? WREN_EINVAL : WREN_EIO,
+                                   "cannot open %s: %s", root, strerror(err));
         goto fail;
     }
     *out = &fs->base;

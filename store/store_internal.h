@@ -41,9 +41,14 @@ int wren__store_fail(wren_store *st, int status, const char *fmt, ...) __attribu
  * segment may be partial (but not empty unless the prefix ends with '/'). */
 int wren__store_prefix_ok(const char *prefix);
 
-/* Backend constructors: take the part of the URL after "scheme://". */
-int wren__store_file_open(const char *url, const char *path, wren_store **out);
-int wren__store_s3_open(const char *url, const char *bucket_and_prefix, wren_store **out);
+/* Backend constructors: take the part of the URL after "scheme://"; on
+ * failure write a message into err (err_cap bytes) when err is not NULL. */
+int wren__store_file_open(const char *url, const char *path, wren_store **out, char *err, size_t err_cap);
+int wren__store_s3_open(const char *url, const char *bucket_and_prefix, wren_store **out, char *err, size_t err_cap);
+
+/* snprintf into err if err is not NULL; returns status. */
+int wren__store_open_fail(char *err, size_t err_cap, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #ifdef __cplusplus
 }

@@ -732,7 +732,7 @@ cleanup:
     return rc;
 }
 
-int wren__store_s3_open(const char *url, const char *rest, wren_store **out)
+int wren__store_s3_open(const char *url, const char *rest, wren_store **out, char *err_out, size_t err_cap)
 {
     pthread_once(&s_curl_once, s_curl_init);
     s_s3_store *s3 = calloc(1, sizeof *s3);
@@ -743,7 +743,9 @@ int wren__store_s3_open(const char *url, const char *rest, wren_store **out)
     const char *slash = strchr(rest, '/');
     size_t blen = slash ? (size_t)(slash - rest) : strlen(rest);
     if (!s_bucket_ok(rest, blen)) {
-        rc = WREN_EINVAL;
+        rc = wren__store_open_fail(err_out, err_cap, WREN_EINVAL,
+                                   "bad bucket name in %.200s: 3-63 of [a-z0-9.-], not starting or ending with . or -",
+                                   url);
         goto fail;
     }
     s3->bucket = strndup(rest, blen);
@@ -760,7 +762,8 @@ int wren__store_s3_open(const char *url, const char *rest, wren_store **out)
     }
     if (plen && !wren_store_key_ok(pfx)) {
         free(pfx);
-        rc = WREN_EINVAL;
+        rc = wren__store_open_fail(err_out, err_cap, WREN_EINVAL, "bad prefix in %.200s: it must follow the key rules",
+                                   url);
         goto fail;
     }
     s3->prefix = malloc(plen + 2);
@@ -773,18 +776,27 @@ int wren__store_s3_open(const char *url, const char *rest, wren_store **out)
     free(pfx);
 
     char err[256];
-    if ((rc = wren_aws_config_load(&s3->aws, err, sizeof err)) != WREN_OK)
+    if ((rc = wren_aws_config_load(&s3->aws, err, sizeof err)) != WREN_OK) {
+        wren__store_open_fail(err_out, err_cap, rc, "AWS configuration: %s", err);
         goto fail;
+    }
     if (!wren_aws_config_has_credentials(s3->aws)) {
-        rc = WREN_EAUTH; /* no credentials anywhere: fail now, not at the first put */
+        /* No credentials anywhere: fail now, not at the first put. */
+        rc = wren__store_open_fail(err_out, err_cap, WREN_EAUTH,
+                                   "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile "
+                                   "%.64s in ~/.aws/credentials",
+                                   s3->aws->profile);
         goto fail;
     }
     s3->region = strdup(s3->aws->region ? s3->aws->region : "us-east-1");
     const char *endpoint = wren_aws_config_endpoint(s3->aws, "s3");
     int https = 1;
     if (endpoint) {
-        if ((rc = s_parse_endpoint(endpoint, &s3->origin, &s3->host_header, &https)) != WREN_OK)
+        if ((rc = s_parse_endpoint(endpoint, &s3->origin, &s3->host_header, &https)) != WREN_OK) {
+            wren__store_open_fail(err_out, err_cap, rc, "bad S3 endpoint URL %.200s: want http(s)://host[:port]",
+                                  endpoint);
             goto fail;
+        }
         s3->path_base = malloc(blen + 2);
         if (s3->path_base)
             snprintf(s3->path_base, blen + 2, "/%s", s3->bucket);

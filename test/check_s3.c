@@ -611,6 +611,12 @@ START_TEST(test_s3_open_refuses_bad_urls_and_missing_credentials)
     unsetenv("AWS_SECRET_ACCESS_KEY");
     ck_assert_int_eq(wren_store_open("s3://bucket", &st), WREN_EAUTH);
     ck_assert_ptr_null(st);
+    char err[256];
+    ck_assert_int_eq(wren_store_open_msg("s3://bucket", &st, err, sizeof err), WREN_EAUTH);
+    ck_assert_str_eq(err, "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile default "
+                          "in ~/.aws/credentials");
+    ck_assert_int_eq(wren_store_open_msg("s3://Bad", &st, err, sizeof err), WREN_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "bad bucket name in s3://Bad"));
 }
 END_TEST
 

@@ -108,6 +108,14 @@ START_TEST(test_open_creates_root_0700_and_keeps_url)
     snprintf(file_url, sizeof file_url, "file://%s", file_path);
     ck_assert_int_ne(wren_store_open(file_url, &bad), WREN_OK);
     ck_assert_ptr_null(bad);
+    char err[512];
+    ck_assert_int_eq(wren_store_open_msg(file_url, &bad, err, sizeof err), WREN_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "plainfile"));
+    ck_assert_ptr_nonnull(strstr(err, "Not a directory"));
+    ck_assert_int_eq(wren_store_open_msg("file://rel", &bad, err, sizeof err), WREN_EINVAL);
+    ck_assert_str_eq(err, "file store URL must be file:///absolute/dir");
+    ck_assert_int_eq(wren_store_open_msg("gopher://x", &bad, err, sizeof err), WREN_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "unknown store URL scheme"));
 }
 END_TEST
 
