@@ -37,9 +37,10 @@ fi
 # A user's kernel module, as a function package would hold it: loaded through
 # _HANDLER from the task root, it needs libopenblas from the layer's lib/.
 pkgflags=$(pkg-config --cflags msgpack openblas)
+blaslibs=$(pkg-config --libs openblas)
 # shellcheck disable=SC2086
 cc -shared -fPIC -O2 -std=c11 -D_GNU_SOURCE -I"$WREN_SOURCE_DIR/include" $pkgflags \
-  "$WREN_SOURCE_DIR/layers/testing/user_kernel.c" -o "$WREN_TMP/libuser.so" $(pkg-config --libs openblas) ||
+  "$WREN_SOURCE_DIR/layers/testing/user_kernel.c" -o "$WREN_TMP/libuser.so" $blaslibs ||
   fail "cannot build the user kernel module"
 
 root=$WREN_TMP/root
@@ -53,7 +54,8 @@ cp "$WREN_TMP/libuser.so" "$root/var/task/libuser.so"
 [ -x "$root/opt/bootstrap" ] && [ -x "$root/opt/wren/bin/bootstrap" ] || fail "layer lacks bootstrap or wren/bin/bootstrap"
 # Nothing but the launcher outside wren/: layers share /opt (and /opt/lib is
 # on every process's LD_LIBRARY_PATH on Lambda).
-[ "$(cd "$root/opt" && ls -A | tr '\n' ' ')" = "bootstrap wren " ] || fail "layer root holds $(ls -A "$root/opt")"
+top_entries=$(cd "$root/opt" && find . -mindepth 1 -maxdepth 1 | LC_ALL=C sort | tr '\n' ' ')
+[ "$top_entries" = "./bootstrap ./wren " ] || fail "layer root holds $top_entries"
 extra=$(cd "$root" && find . -type f ! -path './opt/*' ! -path ./bin/sh ! -path ./bin/busybox \
   ! -path ./var/task/libuser.so)
 [ -z "$extra" ] || fail "root holds files beyond the layer and busybox: $extra"

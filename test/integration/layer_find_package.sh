@@ -73,8 +73,9 @@ fi
 
 # wren.pc: the same module by hand.
 pcflags=$(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags wren) || fail "pkg-config --cflags wren"
+blaslibs=$(pkg-config --libs openblas)
 # shellcheck disable=SC2086
-cc -shared -fPIC -O2 $pcflags "$proj/user_kernel.c" -o "$WREN_TMP/libpc.so" $(pkg-config --libs openblas) ||
+cc -shared -fPIC -O2 $pcflags "$proj/user_kernel.c" -o "$WREN_TMP/libpc.so" $blaslibs ||
   fail "cannot build a module with pkg-config's flags ($pcflags)"
 
 events=$WREN_TMP/events.jsonl
