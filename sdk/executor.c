@@ -29,6 +29,7 @@
 #endif
 
 #define S_DEFAULT_INLINE ((size_t)256 * 1024)
+#define S_INLINE_MAX ((size_t)700 * 1024)
 /* Results are read whole into memory; past this a result object is refused. */
 #define S_RESULT_MAX ((size_t)2 << 30)
 /* Pending calls are counted per 100 call ids (ids sharing their first 6 of 8
@@ -304,6 +305,10 @@ int wren_executor_new(const wren_config *cfg_in, wren_executor **out)
                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, hex);
     }
     ex->inline_threshold = cfg->inline_threshold_bytes ? cfg->inline_threshold_bytes : S_DEFAULT_INLINE;
+    /* An Event payload is at most 1 MB (Lambda and the emulator answer 413
+     * past it); base64 adds a third: keep inline arguments well under. */
+    if (ex->inline_threshold > S_INLINE_MAX)
+        ex->inline_threshold = S_INLINE_MAX;
     ex->deadline_s = (cfg->timeout_s > 0 ? cfg->timeout_s : 60) + (cfg->deadline_slack_s > 0 ? cfg->deadline_slack_s : 10);
     ex->retries = cfg->retries > 0 ? cfg->retries : 0;
     ex->keep_data = cfg->keep_data;

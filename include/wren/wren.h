@@ -113,7 +113,8 @@ typedef struct wren_config {
     int retries;                  /* re-invocations of a call that crashed/timed out/hit a store error;
                                      < 0: none; 0: default 0. Deterministic errors are never retried. */
     int memory_mb;                /* 0: 1769 */
-    size_t inline_threshold_bytes;/* args up to this travel in the event; 0: 256 KiB; larger go to JOB/CALL/in */
+    size_t inline_threshold_bytes;/* args up to this travel in the event; 0: 256 KiB; at most 700 KiB (an
+                                     Event payload is at most 1 MB); larger go to JOB/CALL/in */
     int max_in_flight;            /* invoke requests in flight at once; 0: 64 */
     int keep_data;                /* keep the store's job data (and a default store dir) after destroy */
     int quiet;                    /* local: no START/END/REPORT lines in the worker log */
