@@ -196,3 +196,15 @@ int wren_store_list(wren_store *st, const char *prefix, wren_store_list_fn fn, v
     st->errmsg[0] = '\0';
     return st->ops->list(st, prefix, fn, user);
 }
+
+int wren_store_delete_prefix(wren_store *st, const char *prefix, uint64_t *deleted)
+{
+    if (!st)
+        return WREN_EINVAL;
+    if (!prefix || !prefix[0])
+        return wren__store_fail(st, WREN_EINVAL, "delete_prefix: refusing the empty prefix (the whole store)");
+    if (!wren__store_prefix_ok(prefix))
+        return s_bad_key(st, "prefix", prefix);
+    st->errmsg[0] = '\0';
+    return st->ops->delete_prefix(st, prefix, deleted);
+}

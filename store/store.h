@@ -53,6 +53,12 @@ int wren_store_delete(wren_store *st, const char *key);
 typedef int (*wren_store_list_fn)(const char *key, uint64_t size_bytes, void *user);
 int wren_store_list(wren_store *st, const char *prefix, wren_store_list_fn fn, void *user);
 
+/* Deletes every key that starts with `prefix` (a list prefix, not ""):
+ * S3 in batches of up to 1000 (DeleteObjects), a directory walk locally.
+ * Adds the number deleted to *deleted when not NULL. Keys written meanwhile
+ * under the prefix may survive. */
+int wren_store_delete_prefix(wren_store *st, const char *prefix, uint64_t *deleted);
+
 /* True if the key is well formed (see above). */
 int wren_store_key_ok(const char *key);
 

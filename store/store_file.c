@@ -422,6 +422,52 @@ cleanup:
     return rc;
 }
 
+typedef struct s_keys {
+    char **keys;
+    size_t n, cap;
+    int failed;
+} s_keys;
+
+static int s_collect_key(const char *key, uint64_t size_bytes, void *user)
+{
+    s_keys *k = user;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 64;
+        char **p = realloc(k->keys, cap * sizeof *p);
+        if (!p) {
+            k->failed = 1;
+            return 1;
+        }
+        k->keys = p;
+        k->cap = cap;
+    }
+    if (!(k->keys[k->n] = strdup(key))) {
+        k->failed = 1;
+        return 1;
+    }
+    k->n++;
+    return 0;
+}
+
+static int s_file_delete_prefix(wren_store *st, const char *prefix, uint64_t *deleted)
+{
+    /* List first, then delete: deleting while a directory is being read
+     * could skip entries. */
+    s_keys k = {0};
+    int rc = s_file_list(st, prefix, s_collect_key, &k);
+    if (rc == WREN_OK && k.failed)
+        rc = wren__store_fail(st, WREN_ENOMEM, "delete %s: out of memory", prefix);
+    for (size_t i = 0; i < k.n && rc == WREN_OK; i++) {
+        rc = s_file_delete(st, k.keys[i]);
+        if (rc == WREN_OK && deleted)
+            (*deleted)++;
+    }
+    for (size_t i = 0; i < k.n; i++)
+        free(k.keys[i]);
+    free(k.keys);
+    return rc;
+}
+
 static void s_file_destroy(wren_store *st)
 {
     s_file_store *fs = s_fs(st);
@@ -438,6 +484,7 @@ static const wren__store_ops s_file_ops = {
     .head = s_file_head,
     .del = s_file_delete,
     .list = s_file_list,
+    .delete_prefix = s_file_delete_prefix,
     .destroy = s_file_destroy,
 };
 

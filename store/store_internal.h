@@ -23,6 +23,7 @@ typedef struct wren__store_ops {
     int (*head)(wren_store *st, const char *key, uint64_t *size_bytes);
     int (*del)(wren_store *st, const char *key);
     int (*list)(wren_store *st, const char *prefix, wren_store_list_fn fn, void *user);
+    int (*delete_prefix)(wren_store *st, const char *prefix, uint64_t *deleted);
     void (*destroy)(wren_store *st);
 } wren__store_ops;
 

@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 #include <expat.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "aws_config.h"
 #include "sigv4.h"
@@ -52,6 +53,7 @@ typedef struct s_s3_store {
     int max_delay_ms;
     unsigned list_max_keys;
     int moto_quirks; /* WREN_S3_MOTO_QUIRKS=1: see wren_sigv4_config.query_raw_slash */
+    const char *extra_header; /* one more header for the next request (Content-MD5) */
     uint64_t attempts_total; /* for tests: every HTTP attempt made */
 } s_s3_store;
 
@@ -98,6 +100,10 @@ typedef struct s_xml {
     char code[64];
     char message[256];
     char region[64];
+    /* <DeleteResult>: per-key failures */
+    size_t del_errors;
+    char del_code[64];
+    char del_key[128];
     /* <ListBucketResult> */
     int truncated;
     char *next_token;
@@ -139,6 +145,13 @@ static void XMLCALL s_xml_end(void *ud, const XML_Char *name)
             snprintf(x->message, sizeof x->message, "%s", t);
         else if (!strcmp(name, "Region"))
             snprintf(x->region, sizeof x->region, "%s", t);
+    } else if (!strcmp(x->root, "DeleteResult")) {
+        if (x->depth == 1 && !strcmp(name, "Error"))
+            x->del_errors++;
+        else if (x->depth == 2 && !strcmp(x->names[1], "Error") && !x->del_errors && !strcmp(name, "Code"))
+            snprintf(x->del_code, sizeof x->del_code, "%s", t);
+        else if (x->depth == 2 && !strcmp(x->names[1], "Error") && !x->del_errors && !strcmp(name, "Key"))
+            snprintf(x->del_key, sizeof x->del_key, "%s", t);
     } else if (!strcmp(x->root, "ListBucketResult")) {
         if (x->depth == 1 && !strcmp(name, "IsTruncated")) {
             x->truncated = !strcmp(t, "true");
@@ -339,7 +352,8 @@ static int s_exchange(s_s3_store *s3, const char *method, const char *object, co
     for (size_t i = 0; i < nparams; i++) {
         wren_buf_append_str(&url, i ? "&" : "?");
         wren_sigv4_uri_encode(params[i].key, strlen(params[i].key), 0, &url);
-        wren_buf_append_str(&url, "=");
+        if (params[i].value[0])
+            wren_buf_append_str(&url, "=");
         wren_sigv4_uri_encode(params[i].value, strlen(params[i].value), s3->moto_quirks, &url);
     }
     if (path.failed || url.failed) {
@@ -380,6 +394,8 @@ static int s_exchange(s_s3_store *s3, const char *method, const char *object, co
     }
     /* No "Expect: 100-continue" round trip; a neutral type for bodies. */
     hdrs = curl_slist_append(hdrs, "Expect:");
+    if (s3->extra_header)
+        hdrs = curl_slist_append(hdrs, s3->extra_header);
     if (body)
         hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
     if (!hdrs) {
@@ -641,6 +657,97 @@ cleanup:
     return rc;
 }
 
+/* Deletes every key under prefix with DeleteObjects, up to 1000 a request
+ * (list_max_keys). It lists from the start each round rather than follow a
+ * continuation token: what was deleted is gone, so the next page is next. */
+static int s_s3_delete_prefix(wren_store *st, const char *prefix, uint64_t *deleted)
+{
+    s_s3_store *s3 = s_s3(st);
+    char *full = s_object(s3, prefix);
+    wren_buf list_body, del;
+    wren_buf_init(&list_body, S_LIST_BODY_MAX);
+    wren_buf_init(&del, 0);
+    s_reply r, dr;
+    memset(&r, 0, sizeof r);
+    memset(&dr, 0, sizeof dr);
+    int rc = WREN_OK;
+    if (!full)
+        return wren__store_fail(st, WREN_ENOMEM, "delete: out of memory");
+    char max_keys[16];
+    snprintf(max_keys, sizeof max_keys, "%u", s3->list_max_keys);
+    size_t plen = strlen(s3->prefix);
+    for (;;) {
+        wren_sigv4_param lp[] = {{"list-type", "2"}, {"prefix", full}, {"max-keys", max_keys}};
+        wren_buf_reset(&list_body);
+        if ((rc = s_request(s3, "delete", "GET", NULL, lp, 3, NULL, 0, &list_body, 1, &r)) != WREN_OK)
+            goto cleanup;
+        if (!r.have_xml || r.xml_rc != WREN_OK || strcmp(r.xml.root, "ListBucketResult")) {
+            rc = wren__store_fail(st, WREN_EPROTO, "delete s3://%s/%s: the list reply is not a ListBucketResult",
+                                  s3->bucket, full);
+            goto cleanup;
+        }
+        wren_buf_reset(&del);
+        wren_buf_append_str(&del, "<Delete><Quiet>true</Quiet>");
+        size_t n = 0;
+        for (size_t i = 0; i < r.xml.n_entries; i++) {
+            const char *k = r.xml.entries[i].key;
+            /* Only valid keys of ours: they need no XML escaping, and a
+             * foreign name is not ours to delete. */
+            if (strncmp(k, s3->prefix, plen) != 0 || !wren_store_key_ok(k + plen))
+                continue;
+            wren_buf_printf(&del, "<Object><Key>%s</Key></Object>", k);
+            n++;
+        }
+        wren_buf_append_str(&del, "</Delete>");
+        if (del.failed) {
+            rc = wren__store_fail(st, WREN_ENOMEM, "delete: out of memory");
+            goto cleanup;
+        }
+        if (n == 0)
+            break;
+        /* DeleteObjects requires Content-MD5 (or a checksum header). */
+        unsigned char md5[16];
+        unsigned int md5_len = 0;
+        char header[64];
+        char *b64 = NULL;
+        if (EVP_Digest(del.data, del.len, md5, &md5_len, EVP_md5(), NULL) == 1)
+            b64 = wren_base64_encode(md5, md5_len, NULL);
+        if (!b64) {
+            rc = wren__store_fail(st, WREN_ESYS, "delete: cannot compute Content-MD5");
+            goto cleanup;
+        }
+        snprintf(header, sizeof header, "Content-MD5: %s", b64);
+        free(b64);
+        wren_sigv4_param dp[] = {{"delete", ""}};
+        wren_buf reply;
+        wren_buf_init(&reply, S_ERR_BODY_MAX * 16);
+        s3->extra_header = header;
+        rc = s_request(s3, "delete", "POST", NULL, dp, 1, del.data, del.len, &reply, 1, &dr);
+        s3->extra_header = NULL;
+        wren_buf_clean_up(&reply);
+        if (rc != WREN_OK)
+            goto cleanup;
+        if (dr.have_xml && dr.xml.del_errors) {
+            rc = wren__store_fail(st, WREN_ESTORE, "delete s3://%s/%s: %zu keys not deleted, first %s: %s", s3->bucket,
+                                  full, dr.xml.del_errors, dr.xml.del_key, dr.xml.del_code);
+            goto cleanup;
+        }
+        if (deleted)
+            *deleted += n;
+        if (!r.xml.truncated && n == r.xml.n_entries)
+            break;
+        if (n < r.xml.n_entries && !r.xml.truncated)
+            break; /* only foreign keys remain */
+    }
+cleanup:
+    s_reply_clean_up(&r);
+    s_reply_clean_up(&dr);
+    wren_buf_clean_up(&list_body);
+    wren_buf_clean_up(&del);
+    free(full);
+    return rc;
+}
+
 static void s_s3_destroy(wren_store *st)
 {
     s_s3_store *s3 = s_s3(st);
@@ -665,6 +772,7 @@ static const wren__store_ops s_s3_ops = {
     .head = s_s3_head,
     .del = s_s3_delete,
     .list = s_s3_list,
+    .delete_prefix = s_s3_delete_prefix,
     .destroy = s_s3_destroy,
 };
 

@@ -318,6 +318,34 @@ START_TEST(test_s3_wrong_secret_is_eauth_without_the_secret)
 }
 END_TEST
 
+START_TEST(test_s3_delete_prefix_in_batches)
+{
+    s_moto_env();
+    setenv("WREN_S3_LIST_MAX_KEYS", "10", 1);
+    wren_store *st = s_open_ok("s3://wren-test/dp");
+    char key[64];
+    for (int i = 0; i < 25; i++) {
+        snprintf(key, sizeof key, "job/%04d/out", i);
+        ck_assert_int_eq(wren_store_put(st, key, "x", 1), WREN_OK);
+    }
+    ck_assert_int_eq(wren_store_put(st, "job2/keep", "x", 1), WREN_OK);
+    ck_assert_int_eq(wren_store_put(st, "jo", "x", 1), WREN_OK);
+    uint64_t n = 0, before = wren__s3_attempts(st);
+    int rc = wren_store_delete_prefix(st, "job/", &n);
+    ck_assert_msg(rc == WREN_OK, "%s", wren_store_errmsg(st));
+    ck_assert_uint_eq(n, 25);
+    /* 3 lists + 3 DeleteObjects of <= 10; the last page says it is the last. */
+    ck_assert_uint_eq(wren__s3_attempts(st) - before, 6);
+    s_keys k;
+    memset(&k, 0, sizeof k);
+    ck_assert_int_eq(wren_store_list(st, "", s_keys_fn, &k), WREN_OK);
+    ck_assert_int_eq(k.n, 2);
+    ck_assert_str_eq(k.keys[0], "jo");
+    ck_assert_str_eq(k.keys[1], "job2/keep");
+    wren_store_destroy(st);
+}
+END_TEST
+
 /* Documents why the tests set WREN_S3_MOTO_QUIRKS: without it, a list
  * whose prefix holds '/' signed as AWS specifies (%2F) is refused by moto
  * (boto3's own list_objects_v2 fails the same way against it). If moto is
@@ -722,6 +750,7 @@ int main(void)
         tcase_add_test(moto, test_s3_wrong_secret_is_eauth_without_the_secret);
         tcase_add_test(moto, test_s3_missing_bucket_and_dotted_bucket);
         tcase_add_test(moto, test_s3_moto_quirk_is_needed);
+        tcase_add_test(moto, test_s3_delete_prefix_in_batches);
         suite_add_tcase(s, moto);
     } else {
         fprintf(stderr, "check_s3: SKIP the moto_server tests: moto_server is not on PATH "

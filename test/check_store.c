@@ -341,6 +341,32 @@ START_TEST(test_object_and_prefix_conflicts)
 }
 END_TEST
 
+START_TEST(test_delete_prefix)
+{
+    wren_store *st = s_open();
+    const char *keys[] = {"j1/a/in", "j1/a/out", "j1/b/status", "j10/x", "j1-y", "j2/a"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        ck_assert_int_eq(wren_store_put(st, keys[i], "v", 1), WREN_OK);
+    uint64_t n = 0;
+    ck_assert_int_eq(wren_store_delete_prefix(st, "j1/", &n), WREN_OK);
+    ck_assert_uint_eq(n, 3);
+    s_collect c = {0};
+    ck_assert_str_eq(s_list(st, "", &c), "j1-y=1,j10/x=1,j2/a=1,");
+    ck_assert_int_eq(wren_store_delete_prefix(st, "j1", &n), WREN_OK); /* mid-segment */
+    ck_assert_uint_eq(n, 5);
+    ck_assert_str_eq(s_list(st, "", &c), "j2/a=1,");
+    ck_assert_int_eq(wren_store_delete_prefix(st, "", &n), WREN_EINVAL);
+    ck_assert_int_eq(wren_store_delete_prefix(st, "../", &n), WREN_EINVAL);
+    ck_assert_int_eq(wren_store_delete_prefix(st, "none/", NULL), WREN_OK);
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/root/sub/j1", s_tmp);
+    struct stat sb;
+    ck_assert_int_eq(stat(dir, &sb), -1); /* directories went too */
+    wren_buf_clean_up(&c.out);
+    wren_store_destroy(st);
+}
+END_TEST
+
 START_TEST(test_sync_mode_puts_and_reads)
 {
     wren_store *st = s_open();
@@ -533,6 +559,7 @@ int main(void)
     tcase_add_test(tc, test_list_order_and_prefixes);
     tcase_add_test(tc, test_object_and_prefix_conflicts);
     tcase_add_test(tc, test_sync_mode_puts_and_reads);
+    tcase_add_test(tc, test_delete_prefix);
     tcase_add_test(tc, test_concurrent_writers_and_readers_see_whole_objects);
     tcase_add_test(tc, test_list_one_job_among_many_is_fast);
     suite_add_tcase(s, tc);
