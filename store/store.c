@@ -164,6 +164,18 @@ int wren_store_get(wren_store *st, const char *key, wren_buf *out)
     return st->ops->get(st, key, out);
 }
 
+int wren_store_get_range(wren_store *st, const char *key, uint64_t offset, uint64_t len, wren_buf *out)
+{
+    if (!st || !out)
+        return WREN_EINVAL;
+    if (!wren_store_key_ok(key))
+        return s_bad_key(st, "key", key);
+    st->errmsg[0] = '\0';
+    if (offset > UINT64_MAX - len)
+        len = UINT64_MAX - offset;
+    return st->ops->get_range(st, key, offset, len, out);
+}
+
 int wren_store_head(wren_store *st, const char *key, uint64_t *size_bytes)
 {
     if (!st)

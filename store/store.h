@@ -41,6 +41,11 @@ int wren_store_put(wren_store *st, const char *key, const void *data, size_t len
  * WREN_ETOOBIG past it). WREN_ENOTFOUND if absent. */
 int wren_store_get(wren_store *st, const char *key, wren_buf *out);
 
+/* Reads bytes [offset, offset + len) of the object into `out` (appended;
+ * out's cap applies): fewer if the object ends first, none if offset is at
+ * or past its end (still WREN_OK). WREN_ENOTFOUND if absent. S3: a Range GET. */
+int wren_store_get_range(wren_store *st, const char *key, uint64_t offset, uint64_t len, wren_buf *out);
+
 /* WREN_OK if present (size in *size_bytes if not NULL), WREN_ENOTFOUND if not. */
 int wren_store_head(wren_store *st, const char *key, uint64_t *size_bytes);
 

@@ -244,6 +244,51 @@ cleanup:
     return rc;
 }
 
+static int s_file_get_range(wren_store *st, const char *key, uint64_t offset, uint64_t len, wren_buf *out)
+{
+    s_file_store *fs = s_fs(st);
+    int rc = WREN_OK;
+    int fd = openat(fs->root_fd, key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT || err == ENOTDIR || err == ELOOP)
+            return wren__store_fail(st, WREN_ENOTFOUND, "get %s: no such object in %s", key, fs->root);
+        return wren__store_fail(st, s_errno_status(err), "get %s: open in %s: %s", key, fs->root, strerror(err));
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        rc = wren__store_fail(st, WREN_ENOTFOUND, "get %s: no such object in %s", key, fs->root);
+        goto cleanup;
+    }
+    uint64_t size = (uint64_t)sb.st_size;
+    uint64_t want = offset >= size ? 0 : (size - offset < len ? size - offset : len);
+    if (want > SIZE_MAX / 2 || (rc = wren_buf_reserve(out, (size_t)want)) != WREN_OK) {
+        rc = wren__store_fail(st, rc ? rc : WREN_ETOOBIG, "get %s: %llu bytes do not fit the buffer's cap", key,
+                              (unsigned long long)want);
+        goto cleanup;
+    }
+    size_t start = out->len;
+    while (out->len - start < want) {
+        ssize_t r = pread(fd, out->data + out->len, (size_t)want - (out->len - start),
+                          (off_t)(offset + (out->len - start)));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = wren__store_fail(st, WREN_EIO, "get %s: read: %s", key, strerror(errno));
+            out->len = start;
+            break;
+        }
+        if (r == 0)
+            break;
+        out->len += (size_t)r;
+    }
+    if (out->data)
+        out->data[out->len] = '\0';
+cleanup:
+    close(fd);
+    return rc;
+}
+
 static int s_file_head(wren_store *st, const char *key, uint64_t *size_bytes)
 {
     s_file_store *fs = s_fs(st);
@@ -481,6 +526,7 @@ static const wren__store_ops s_file_ops = {
     .scheme = "file",
     .put = s_file_put,
     .get = s_file_get,
+    .get_range = s_file_get_range,
     .head = s_file_head,
     .del = s_file_delete,
     .list = s_file_list,

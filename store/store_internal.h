@@ -20,6 +20,7 @@ typedef struct wren__store_ops {
     const char *scheme;
     int (*put)(wren_store *st, const char *key, const void *data, size_t len);
     int (*get)(wren_store *st, const char *key, wren_buf *out);
+    int (*get_range)(wren_store *st, const char *key, uint64_t offset, uint64_t len, wren_buf *out);
     int (*head)(wren_store *st, const char *key, uint64_t *size_bytes);
     int (*del)(wren_store *st, const char *key);
     int (*list)(wren_store *st, const char *prefix, wren_store_list_fn fn, void *user);

@@ -571,6 +571,45 @@ static int s_s3_get(wren_store *st, const char *key, wren_buf *out)
     return rc;
 }
 
+static int s_s3_get_range(wren_store *st, const char *key, uint64_t offset, uint64_t len, wren_buf *out)
+{
+    if (len == 0)
+        return WREN_OK;
+    s_s3_store *s3 = s_s3(st);
+    char *obj = s_object(s3, key);
+    if (!obj)
+        return wren__store_fail(st, WREN_ENOMEM, "get %s: out of memory", key);
+    char range[96];
+    snprintf(range, sizeof range, "Range: bytes=%llu-%llu", (unsigned long long)offset,
+             (unsigned long long)(offset + len - 1));
+    s_reply r;
+    memset(&r, 0, sizeof r);
+    size_t start = out->len;
+    s3->extra_header = range;
+    int rc = s_request(s3, "get", "GET", obj, NULL, 0, NULL, 0, out, 0, &r);
+    s3->extra_header = NULL;
+    if (rc == WREN_ESTORE && r.status == 416) {
+        rc = WREN_OK; /* offset at or past the end: no bytes */
+        st->errmsg[0] = '\0';
+    } else if (rc == WREN_OK && r.status == 200) {
+        /* A server that ignores Range sends the whole object: keep the slice. */
+        size_t got = out->len - start;
+        size_t from = offset < got ? (size_t)offset : got;
+        size_t n = got - from < len ? got - from : (size_t)len;
+        memmove(out->data + start, out->data + start + from, n);
+        out->len = start + n;
+        out->data[out->len] = '\0';
+    }
+    if (rc != WREN_OK) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    s_reply_clean_up(&r);
+    free(obj);
+    return rc;
+}
+
 static int s_s3_head(wren_store *st, const char *key, uint64_t *size_bytes)
 {
     s_s3_store *s3 = s_s3(st);
@@ -769,6 +808,7 @@ static const wren__store_ops s_s3_ops = {
     .scheme = "s3",
     .put = s_s3_put,
     .get = s_s3_get,
+    .get_range = s_s3_get_range,
     .head = s_s3_head,
     .del = s_s3_delete,
     .list = s_s3_list,

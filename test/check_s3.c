@@ -209,6 +209,18 @@ START_TEST(test_s3_put_get_head_delete_roundtrip)
     ck_assert_int_eq(wren_store_get(st, "job1/c1/out", &small), WREN_ETOOBIG);
     ck_assert_uint_eq(small.len, 0);
     wren_buf_clean_up(&small);
+    /* Ranges. */
+    wren_buf_reset(&b);
+    ck_assert_int_eq(wren_store_get_range(st, "job1/c1/big", 1000, 24, &b), WREN_OK);
+    ck_assert_uint_eq(b.len, 24);
+    for (size_t i = 0; i < 24; i++)
+        ck_assert_int_eq(b.data[i], (char)((1000 + i) * 7 + ((1000 + i) >> 11)));
+    wren_buf_reset(&b);
+    ck_assert_int_eq(wren_store_get_range(st, "job1/c1/out", 3, 100, &b), WREN_OK);
+    ck_assert_str_eq(b.data, "lo");
+    ck_assert_int_eq(wren_store_get_range(st, "job1/c1/out", 5, 1, &b), WREN_OK);
+    ck_assert_str_eq(b.data, "lo");
+    ck_assert_int_eq(wren_store_get_range(st, "job1/c9/out", 0, 1, &b), WREN_ENOTFOUND);
     /* Delete, and delete again. */
     ck_assert_int_eq(wren_store_delete(st, "job1/c1/out"), WREN_OK);
     ck_assert_int_eq(wren_store_head(st, "job1/c1/out", &size), WREN_ENOTFOUND);

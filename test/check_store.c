@@ -341,6 +341,32 @@ START_TEST(test_object_and_prefix_conflicts)
 }
 END_TEST
 
+START_TEST(test_get_range)
+{
+    wren_store *st = s_open();
+    ck_assert_int_eq(wren_store_put(st, "r", "0123456789", 10), WREN_OK);
+    wren_buf b;
+    wren_buf_init(&b, 0);
+    ck_assert_int_eq(wren_store_get_range(st, "r", 2, 3, &b), WREN_OK);
+    ck_assert_str_eq(b.data, "234");
+    ck_assert_int_eq(wren_store_get_range(st, "r", 8, 100, &b), WREN_OK);
+    ck_assert_str_eq(b.data, "23489"); /* appended, clamped at the end */
+    ck_assert_int_eq(wren_store_get_range(st, "r", 10, 5, &b), WREN_OK);
+    ck_assert_int_eq(wren_store_get_range(st, "r", UINT64_MAX, UINT64_MAX, &b), WREN_OK);
+    ck_assert_uint_eq(b.len, 5);
+    ck_assert_int_eq(wren_store_get_range(st, "nope", 0, 1, &b), WREN_ENOTFOUND);
+    ck_assert_int_eq(wren_store_get_range(st, "../r", 0, 1, &b), WREN_EINVAL);
+    wren_buf capped;
+    wren_buf_init(&capped, 4);
+    ck_assert_int_eq(wren_store_get_range(st, "r", 0, 5, &capped), WREN_ETOOBIG);
+    ck_assert_int_eq(wren_store_get_range(st, "r", 0, 4, &capped), WREN_OK);
+    ck_assert_str_eq(capped.data, "0123");
+    wren_buf_clean_up(&capped);
+    wren_buf_clean_up(&b);
+    wren_store_destroy(st);
+}
+END_TEST
+
 START_TEST(test_delete_prefix)
 {
     wren_store *st = s_open();
@@ -560,6 +586,7 @@ int main(void)
     tcase_add_test(tc, test_object_and_prefix_conflicts);
     tcase_add_test(tc, test_sync_mode_puts_and_reads);
     tcase_add_test(tc, test_delete_prefix);
+    tcase_add_test(tc, test_get_range);
     tcase_add_test(tc, test_concurrent_writers_and_readers_see_whole_objects);
     tcase_add_test(tc, test_list_one_job_among_many_is_fast);
     suite_add_tcase(s, tc);
