@@ -52,6 +52,8 @@ typedef struct s_s3_store {
     int base_delay_ms;
     int max_delay_ms;
     unsigned list_max_keys;
+    size_t multipart_bytes; /* objects this large or larger go up in parts */
+    size_t part_bytes;
     int moto_quirks; /* WREN_S3_MOTO_QUIRKS=1: see wren_sigv4_config.query_raw_slash */
     const char *extra_header; /* one more header for the next request (Content-MD5) */
     uint64_t attempts_total; /* for tests: every HTTP attempt made */
@@ -100,6 +102,8 @@ typedef struct s_xml {
     char code[64];
     char message[256];
     char region[64];
+    /* <InitiateMultipartUploadResult> */
+    char upload_id[512];
     /* <DeleteResult>: per-key failures */
     size_t del_errors;
     char del_code[64];
@@ -145,6 +149,9 @@ static void XMLCALL s_xml_end(void *ud, const XML_Char *name)
             snprintf(x->message, sizeof x->message, "%s", t);
         else if (!strcmp(name, "Region"))
             snprintf(x->region, sizeof x->region, "%s", t);
+    } else if (!strcmp(x->root, "InitiateMultipartUploadResult")) {
+        if (x->depth == 1 && !strcmp(name, "UploadId"))
+            snprintf(x->upload_id, sizeof x->upload_id, "%s", t);
     } else if (!strcmp(x->root, "DeleteResult")) {
         if (x->depth == 1 && !strcmp(name, "Error"))
             x->del_errors++;
@@ -226,6 +233,7 @@ typedef struct s_xfer {
     int sink_rc;    /* WREN_ETOOBIG when the sink refused */
     wren_buf other; /* non-2xx body (errors), capped */
     char bucket_region[64];
+    char etag[128];
     long status;
 } s_xfer;
 
@@ -248,10 +256,25 @@ static size_t s_write_cb(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* Copies a header's value (trimmed) if the line is that header. */
+static void s_header_value(const char *buf, size_t n, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    if (n <= nl || strncasecmp(buf, name, nl) != 0)
+        return;
+    size_t i = nl, j = 0;
+    while (i < n && buf[i] == ' ')
+        i++;
+    while (i < n && buf[i] != '\r' && buf[i] != '\n' && j < cap - 1)
+        out[j++] = buf[i++];
+    out[j] = '\0';
+}
+
 static size_t s_header_cb(char *buf, size_t size, size_t nitems, void *ud)
 {
     s_xfer *x = ud;
     size_t n = size * nitems;
+    s_header_value(buf, n, "etag:", x->etag, sizeof x->etag);
     static const char name[] = "x-amz-bucket-region:";
     if (n > sizeof name - 1 && !strncasecmp(buf, name, sizeof name - 1)) {
         size_t i = sizeof name - 1, j = 0;
@@ -273,6 +296,7 @@ typedef struct s_reply {
     int have_xml;
     int xml_rc; /* WREN_EPROTO when the body was not well-formed XML */
     char bucket_region[64];
+    char etag[128];
     int sink_rc;
 } s_reply;
 
@@ -441,6 +465,7 @@ static int s_exchange(s_s3_store *s3, const char *method, const char *object, co
     r->content_length = cl > 0 ? (uint64_t)cl : 0;
     r->sink_rc = x.sink_rc;
     snprintf(r->bucket_region, sizeof r->bucket_region, "%s", x.bucket_region);
+    snprintf(r->etag, sizeof r->etag, "%s", x.etag);
     if (r->curl_rc == CURLE_OK) {
         int ok = r->status >= 200 && r->status < 300;
         /* Error bodies always; success bodies when the reply is XML (list,
@@ -537,12 +562,80 @@ static char *s_object(s_s3_store *s3, const char *key)
     return o;
 }
 
+/* Multipart upload: initiate, PUT the parts (each retried on its own),
+ * complete; abort on failure so no parts linger (and cost). The object
+ * appears only at completion, whole, like a single PUT. */
+static int s_put_multipart(s_s3_store *s3, const char *obj, const char *data, size_t len)
+{
+    wren_store *st = &s3->base;
+    s_reply r;
+    memset(&r, 0, sizeof r);
+    wren_buf reply, done;
+    wren_buf_init(&reply, S_ERR_BODY_MAX);
+    wren_buf_init(&done, 0);
+    char upload_id[512] = "";
+    int rc;
+    wren_sigv4_param init[] = {{"uploads", ""}};
+    rc = s_request(s3, "put", "POST", obj, init, 1, NULL, 0, &reply, 1, &r);
+    if (rc == WREN_OK && (!r.have_xml || !r.xml.upload_id[0]))
+        rc = wren__store_fail(st, WREN_EPROTO, "put s3://%s/%s: no UploadId in the reply", s3->bucket, obj);
+    if (rc != WREN_OK)
+        goto cleanup;
+    snprintf(upload_id, sizeof upload_id, "%s", r.xml.upload_id);
+    wren_buf_append_str(&done, "<CompleteMultipartUpload>");
+    size_t part_bytes = s3->part_bytes;
+    unsigned part = 1;
+    for (size_t off = 0; off < len; off += part_bytes, part++) {
+        size_t n = len - off < part_bytes ? len - off : part_bytes;
+        char num[16];
+        snprintf(num, sizeof num, "%u", part);
+        wren_sigv4_param pp[] = {{"partNumber", num}, {"uploadId", upload_id}};
+        wren_buf_reset(&reply);
+        if ((rc = s_request(s3, "put", "PUT", obj, pp, 2, data + off, n, &reply, 0, &r)) != WREN_OK)
+            goto cleanup;
+        if (!r.etag[0]) {
+            rc = wren__store_fail(st, WREN_EPROTO, "put s3://%s/%s: no ETag for part %u", s3->bucket, obj, part);
+            goto cleanup;
+        }
+        wren_buf_printf(&done, "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>", part, r.etag);
+    }
+    wren_buf_append_str(&done, "</CompleteMultipartUpload>");
+    if (done.failed) {
+        rc = wren__store_fail(st, WREN_ENOMEM, "put: out of memory");
+        goto cleanup;
+    }
+    wren_sigv4_param cp[] = {{"uploadId", upload_id}};
+    wren_buf_reset(&reply);
+    /* S3 may answer 200 and then an <Error>: s_request parses and retries. */
+    rc = s_request(s3, "put", "POST", obj, cp, 1, done.data, done.len, &reply, 1, &r);
+cleanup:
+    if (rc != WREN_OK && upload_id[0]) {
+        char msg[WREN__STORE_ERRMSG_BYTES];
+        snprintf(msg, sizeof msg, "%s", st->errmsg);
+        wren_sigv4_param ap[] = {{"uploadId", upload_id}};
+        s_reply ar;
+        memset(&ar, 0, sizeof ar);
+        s_request(s3, "put", "DELETE", obj, ap, 1, NULL, 0, NULL, 0, &ar);
+        s_reply_clean_up(&ar);
+        snprintf(st->errmsg, sizeof st->errmsg, "%s", msg); /* the first failure is the story */
+    }
+    s_reply_clean_up(&r);
+    wren_buf_clean_up(&reply);
+    wren_buf_clean_up(&done);
+    return rc;
+}
+
 static int s_s3_put(wren_store *st, const char *key, const void *data, size_t len)
 {
     s_s3_store *s3 = s_s3(st);
     char *obj = s_object(s3, key);
     if (!obj)
         return wren__store_fail(st, WREN_ENOMEM, "put %s: out of memory", key);
+    if (len >= s3->multipart_bytes) {
+        int mrc = s_put_multipart(s3, obj, data, len);
+        free(obj);
+        return mrc;
+    }
     s_reply r;
     memset(&r, 0, sizeof r);
     int rc = s_request(s3, "put", "PUT", obj, NULL, 0, data, len, NULL, 0, &r);
@@ -981,6 +1074,10 @@ int wren__store_s3_open(const char *url, const char *rest, wren_store **out, cha
     s3->max_delay_ms = s_env_int("WREN_S3_RETRY_MAX_MS", 5000, 0, 600000);
     s3->list_max_keys = (unsigned)s_env_int("WREN_S3_LIST_MAX_KEYS", 1000, 1, 1000);
     s3->moto_quirks = s_env_int("WREN_S3_MOTO_QUIRKS", 0, 0, 1);
+    /* Parts of 16 MiB from 64 MiB up: few requests, and a failed part costs
+     * little to resend. S3's minimum part is 5 MiB (the last may be less). */
+    s3->multipart_bytes = (size_t)s_env_int("WREN_S3_MULTIPART_MIB", 64, 5, 4096) << 20;
+    s3->part_bytes = (size_t)s_env_int("WREN_S3_PART_MIB", 16, 5, 4096) << 20;
     s3->curl = curl_easy_init();
     s3->base.url = strdup(url);
     if (!s3->curl || !s3->base.url) {

@@ -148,7 +148,8 @@ static void s_env_reset(void)
 {
     static const char *const vars[] = {"AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "WREN_S3_MAX_ATTEMPTS",
                                        "WREN_S3_LIST_MAX_KEYS", "WREN_S3_MOTO_QUIRKS", "WREN_CA_BUNDLE",
-                                       "WREN_S3_RETRY_BASE_MS", "WREN_S3_RETRY_MAX_MS"};
+                                       "WREN_S3_RETRY_BASE_MS", "WREN_S3_RETRY_MAX_MS", "WREN_S3_MULTIPART_MIB",
+                                       "WREN_S3_PART_MIB"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -326,6 +327,35 @@ START_TEST(test_s3_wrong_secret_is_eauth_without_the_secret)
     ck_assert_int_eq(wren_store_get(st, "k", &b), WREN_EAUTH);
     ck_assert_msg(strstr(wren_store_errmsg(st), "InvalidAccessKeyId") != NULL, "%s", wren_store_errmsg(st));
     wren_buf_clean_up(&b);
+    wren_store_destroy(st);
+}
+END_TEST
+
+START_TEST(test_s3_multipart_upload)
+{
+    s_moto_env();
+    setenv("WREN_S3_MULTIPART_MIB", "8", 1);
+    setenv("WREN_S3_PART_MIB", "5", 1);
+    wren_store *st = s_open_ok("s3://wren-test/mp");
+    size_t len = (12u << 20) + 12345; /* 3 parts: 5, 5 and 2 MiB + change */
+    char *big = malloc(len);
+    for (size_t i = 0; i < len; i++)
+        big[i] = (char)(i * 31 + (i >> 13));
+    uint64_t before = wren__s3_attempts(st);
+    int rc = wren_store_put(st, "big/obj", big, len);
+    ck_assert_msg(rc == WREN_OK, "%s", wren_store_errmsg(st));
+    ck_assert_uint_eq(wren__s3_attempts(st) - before, 5); /* initiate, 3 parts, complete */
+    wren_buf b;
+    wren_buf_init(&b, 0);
+    ck_assert_int_eq(wren_store_get(st, "big/obj", &b), WREN_OK);
+    ck_assert_uint_eq(b.len, len);
+    ck_assert_int_eq(memcmp(b.data, big, len), 0);
+    /* Below the threshold: one PUT. */
+    before = wren__s3_attempts(st);
+    ck_assert_int_eq(wren_store_put(st, "big/small", big, 1u << 20), WREN_OK);
+    ck_assert_uint_eq(wren__s3_attempts(st) - before, 1);
+    wren_buf_clean_up(&b);
+    free(big);
     wren_store_destroy(st);
 }
 END_TEST
@@ -626,6 +656,30 @@ START_TEST(test_s3_wrong_region_names_the_right_one)
 }
 END_TEST
 
+START_TEST(test_s3_failed_multipart_is_aborted)
+{
+    s_step steps[] = {{200, "<InitiateMultipartUploadResult><Bucket>bucket</Bucket><Key>k</Key>"
+                            "<UploadId>up.1-x_y</UploadId></InitiateMultipartUploadResult>", NULL},
+                      {403, "<Error><Code>AccessDenied</Code><Message>no parts for you</Message></Error>", NULL},
+                      {204, "", NULL}};
+    s_fake f;
+    s_fake_start(&f, steps, 3);
+    setenv("WREN_S3_MULTIPART_MIB", "5", 1);
+    setenv("WREN_S3_PART_MIB", "5", 1);
+    wren_store *st = s_open_ok("s3://bucket");
+    size_t len = 6u << 20;
+    char *big = calloc(1, len);
+    ck_assert_int_eq(wren_store_put(st, "k", big, len), WREN_EAUTH);
+    ck_assert_str_eq(wren_store_errmsg(st), "put s3://bucket/k: HTTP 403 AccessDenied: no parts for you");
+    ck_assert_int_eq(f.hits, 3);
+    ck_assert_str_eq(f.last_method, "DELETE");
+    ck_assert_str_eq(f.last_query, "uploadId=up.1-x_y");
+    free(big);
+    wren_store_destroy(st);
+    s_fake_stop(&f);
+}
+END_TEST
+
 START_TEST(test_s3_open_refuses_bad_urls_and_missing_credentials)
 {
     s_env_reset();
@@ -749,6 +803,7 @@ int main(void)
     tcase_add_test(fake, test_s3_error_inside_200_list_is_retried_and_bad_keys_skipped);
     tcase_add_test(fake, test_s3_wrong_region_names_the_right_one);
     tcase_add_test(fake, test_s3_open_refuses_bad_urls_and_missing_credentials);
+    tcase_add_test(fake, test_s3_failed_multipart_is_aborted);
     tcase_add_test(fake, test_s3_ca_bundle_is_found_and_overridable);
     tcase_add_test(fake, test_s3_tls_is_verified);
     suite_add_tcase(s, fake);
@@ -763,6 +818,7 @@ int main(void)
         tcase_add_test(moto, test_s3_missing_bucket_and_dotted_bucket);
         tcase_add_test(moto, test_s3_moto_quirk_is_needed);
         tcase_add_test(moto, test_s3_delete_prefix_in_batches);
+        tcase_add_test(moto, test_s3_multipart_upload);
         suite_add_tcase(s, moto);
     } else {
         fprintf(stderr, "check_s3: SKIP the moto_server tests: moto_server is not on PATH "
