@@ -237,6 +237,10 @@ static void s_child_setup(int keep_a, int keep_b, pid_t parent)
         close_range((unsigned)a + 1, (unsigned)b - 1, 0);
     close_range((unsigned)b + 1, ~0u, 0);
     signal(SIGPIPE, SIG_DFL);
+    /* A kernel's printf must not reach stdout (the worker's logs are stderr,
+     * and stdout is nobody's protocol here): send it to stderr too. */
+    fflush(stdout);
+    dup2(STDERR_FILENO, STDOUT_FILENO);
 }
 
 /* The long-lived child: one request frame in, one response frame out, until

@@ -1,6 +1,8 @@
 /* Kernels for the bootstrap's integration tests, loaded through
  * _HANDLER=libwren_test_bootstrap_kernels.so: logging, FLOP counting, and a
  * result too deep to render as JSON. */
+#include <stdio.h>
+
 #include "wren/kernel.h"
 
 /* Logs two lines, counts 1e9 FLOPs, returns x. */
@@ -27,3 +29,14 @@ static int s_bt_deep(const msgpack_object *args, msgpack_packer *out, wren_ctx *
     return msgpack_pack_int(out, 1) == 0 ? WREN_OK : WREN_ENOMEM;
 }
 WREN_KERNEL("bt_deep", s_bt_deep, "a result nested 40 deep");
+
+/* Writes to stdout, as a careless kernel would: the worker sends it to stderr. */
+static int s_bt_printf(const msgpack_object *args, msgpack_packer *out, wren_ctx *ctx)
+{
+    (void)args;
+    (void)ctx;
+    printf("bt_printf was here\n");
+    fflush(stdout);
+    return msgpack_pack_int(out, 1) == 0 ? WREN_OK : WREN_ENOMEM;
+}
+WREN_KERNEL("bt_printf", s_bt_printf, "prints to stdout");

@@ -82,7 +82,8 @@ echo "bootstrap_store: ok"
 boot_events "$ev" \
     '{"kernel":"bt_logs","args":{"x":7},"store":"'"$url"'","job":"j-3","call":"00000001"}' \
     '{"kernel":"bt_deep"}' \
-    '{"kernel":"bt_deep","reply":"msgpack"}'
+    '{"kernel":"bt_deep","reply":"msgpack"}' \
+    '{"kernel":"bt_printf"}'
 boot_run "$ev" "$res" _HANDLER=libwren_test_bootstrap_kernels.so LAMBDA_TASK_ROOT="${WREN_BUILD_DIR:?}/lib"
 boot_check "$res" <<'EOF'
 text, = [open(os.path.join(store, "j-3", "00000001", "status")).read()]
@@ -92,6 +93,8 @@ assert s["log_tail"] == "starting with x=7\ndone\n", repr(s["log_tail"])
 assert s["cold"] is True, s
 assert r[1]["kind"] == "error" and r[1]["error_type"] == "Wren.KernelError", r[1]
 assert body(1)["errorMessage"].startswith("kernel 'bt_deep' returned a result that cannot be rendered as JSON"), body(1)
+assert len(r) == 4 and body(3)["result"] == 1, r
 assert r[2]["kind"] == "response" and body(2)["result_b64"] == "kZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkZGRkQE=", body(2)
 EOF
+grep -q "^bt_printf was here$" "$WREN_TMP/bootstrap.log" || fail "a kernel's stdout did not reach stderr"
 echo "bootstrap_store (user kernels): ok"
