@@ -446,7 +446,11 @@ static int s_exchange(s_s3_store *s3, const char *method, const char *object, co
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_header_cb);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
+#if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
     if (!strcmp(method, "HEAD")) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (body) {
