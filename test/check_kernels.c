@@ -805,17 +805,36 @@ START_TEST(test_rng_reference_values)
     ck_assert(a.s[0] == b.s[0] && a.s[2] != b.s[2]);
     for (int i = 0; i < 100; i++)
         ck_assert_uint_eq(wren__rng_next(&a), wren__rng_next(&c));
-    /* Normal variates: mean ~0, variance ~1 over 200k (5 sigma bounds). */
+    /* Normal variates over 1M draws, each within 5 standard errors: mean 0,
+     * variance 1, fourth moment 3, and the tail fractions (the ziggurat's
+     * rectangles, wedges and tail beyond R = 3.4426 all take part). */
     wren__rng_seed(&a, 42, 0);
-    double s1 = 0, s2 = 0;
-    const int n = 200000;
+    const int n = 1000000;
+    double s1 = 0, s2 = 0, s4 = 0;
+    int over1 = 0, over2 = 0, over3 = 0, over_r = 0, neg_tail = 0;
     for (int i = 0; i < n; i++) {
         double x = wren__rng_normal(&a);
         s1 += x;
         s2 += x * x;
+        s4 += x * x * x * x;
+        over1 += fabs(x) > 1;
+        over2 += fabs(x) > 2;
+        over3 += fabs(x) > 3;
+        over_r += fabs(x) > 3.442619855899;
+        neg_tail += x < -3.442619855899;
     }
     ck_assert(fabs(s1 / n) < 5 / sqrt(n));
     ck_assert(fabs(s2 / n - 1) < 5 * sqrt(2.0 / n));
+    ck_assert(fabs(s4 / n - 3) < 5 * sqrt(96.0 / n));
+    /* P(|Z| > t) = erfc(t / sqrt 2); binomial standard error. */
+    const double ts[4] = {1, 2, 3, 3.442619855899};
+    const int counts[4] = {over1, over2, over3, over_r};
+    for (int k = 0; k < 4; k++) {
+        double p = erfc(ts[k] / sqrt(2.0));
+        ck_assert_msg(fabs(counts[k] - n * p) < 5 * sqrt(n * p * (1 - p)), "|Z| > %g: %d, expected %.0f", ts[k],
+                      counts[k], n * p);
+    }
+    ck_assert(neg_tail > over_r / 2 - 5 * sqrt(over_r / 4.0) && neg_tail < over_r / 2 + 5 * sqrt(over_r / 4.0));
     for (int i = 0; i < 1000; i++) {
         double u = wren__rng_uniform(&a);
         ck_assert(u >= 0 && u < 1);
