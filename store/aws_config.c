@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -317,4 +318,18 @@ int wren_aws_config_has_credentials(const wren_aws_config *cfg)
 {
     return cfg && cfg->access_key_id && cfg->access_key_id[0] && cfg->secret_access_key &&
            cfg->secret_access_key[0];
+}
+
+const char *wren_aws_ca_bundle(void)
+{
+    const char *env = getenv("WREN_CA_BUNDLE");
+    if (env && env[0])
+        return env;
+    static const char *const paths[] = {"/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt",
+                                        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem",
+                                        "/etc/ssl/ca-bundle.pem"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (access(paths[i], R_OK) == 0)
+            return paths[i];
+    return NULL;
 }

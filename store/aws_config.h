@@ -55,6 +55,14 @@ void wren_aws_config_destroy(wren_aws_config *cfg);
  * service-specific setting, else the generic one, else NULL (use AWS's). */
 const char *wren_aws_config_endpoint(const wren_aws_config *cfg, const char *service);
 
+/* The CA bundle to give libcurl (CURLOPT_CAINFO) for any AWS endpoint:
+ * WREN_CA_BUNDLE, else the first readable of Amazon Linux's
+ * (/etc/pki/tls/certs/ca-bundle.crt), Debian's
+ * (/etc/ssl/certs/ca-certificates.crt) and other usual paths; NULL if none
+ * (then libcurl's built-in default). Debian's libcurl looks only in Debian's
+ * place and ignores SSL_CERT_FILE, so set it explicitly. */
+const char *wren_aws_ca_bundle(void);
+
 /* True if the config holds a usable key pair. */
 int wren_aws_config_has_credentials(const wren_aws_config *cfg);
 

@@ -67,18 +67,7 @@ static void s_curl_init(void)
 
 const char *wren__s3_ca_bundle(void)
 {
-    /* libcurl built for Debian looks in Debian's place only and ignores
-     * SSL_CERT_FILE; Amazon Linux keeps its bundle elsewhere. Look. */
-    const char *env = getenv("WREN_CA_BUNDLE");
-    if (env && env[0])
-        return env;
-    static const char *const paths[] = {"/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt",
-                                        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem",
-                                        "/etc/ssl/ca-bundle.pem"};
-    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
-        if (access(paths[i], R_OK) == 0)
-            return paths[i];
-    return NULL;
+    return wren_aws_ca_bundle();
 }
 
 static s_s3_store *s_s3(wren_store *st)

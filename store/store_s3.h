@@ -13,9 +13,7 @@
 extern "C" {
 #endif
 
-/* The CA bundle to give libcurl: WREN_CA_BUNDLE, else the first readable of
- * Amazon Linux's, Debian's and other distributions' usual paths; NULL if
- * none (then libcurl's built-in default). Static storage or the env value. */
+/* Same as wren_aws_ca_bundle() (aws_config.h), kept for the S3 tests. */
 const char *wren__s3_ca_bundle(void);
 
 /* HTTP attempts made by an s3:// store so far (retries included); 0 for

@@ -231,6 +231,22 @@ START_TEST(test_s3_put_get_head_delete_roundtrip)
     wren_buf_reset(&b);
     ck_assert_int_eq(wren_store_get(st, "job1/c1/empty", &b), WREN_OK);
     ck_assert_str_eq(b.data, "x");
+    /* AWS's own CLI reads what wren wrote: the layout is ordinary S3. */
+    if (s_on_path("aws")) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd,
+                 "AWS_CONFIG_FILE=/dev/null aws --endpoint-url http://127.0.0.1:%d s3 cp "
+                 "s3://wren-test/pre/fix/job1/c1/empty - 2>&1",
+                 s_moto_port);
+        FILE *p = popen(cmd, "r");
+        char got[256] = "";
+        size_t n = fread(got, 1, sizeof got - 1, p);
+        got[n] = '\0';
+        ck_assert_int_eq(pclose(p), 0);
+        ck_assert_str_eq(got, "x");
+    } else {
+        fprintf(stderr, "check_s3: SKIP the AWS CLI read-back: no aws on PATH\n");
+    }
     /* Bad keys never reach the wire. */
     uint64_t before = wren__s3_attempts(st);
     ck_assert_int_eq(wren_store_put(st, "../x", "x", 1), WREN_EINVAL);
