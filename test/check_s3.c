@@ -165,7 +165,9 @@ static void s_moto_env(void)
     setenv("AWS_REGION", "us-east-1", 1);
     setenv("WREN_S3_RETRY_BASE_MS", "1", 1);
     /* moto checks signatures against the query as it decoded it ('/' in
-     * prefix=), unlike S3 and botocore; see test_s3_moto_quirk_is_needed. */
+     * prefix=), unlike S3 and botocore. The store finds that out by itself
+     * with one extra request (test_s3_moto_quirk_is_needed_and_found); set
+     * here so the other tests count requests exactly. */
     setenv("WREN_S3_MOTO_QUIRKS", "1", 1);
 }
 
@@ -404,18 +406,36 @@ START_TEST(test_s3_delete_prefix_in_batches)
 }
 END_TEST
 
-/* Documents why the tests set WREN_S3_MOTO_QUIRKS: without it, a list
- * whose prefix holds '/' signed as AWS specifies (%2F) is refused by moto
- * (boto3's own list_objects_v2 fails the same way against it). If moto is
- * fixed, this fails, and the quirk can go. */
-START_TEST(test_s3_moto_quirk_is_needed)
+/* Without the quirk, a list whose prefix holds '/' signed as AWS specifies
+ * (%2F) is refused by moto (boto3's own list_objects_v2 fails the same way
+ * against it). If moto is fixed, this fails, and the quirk can go. Unset,
+ * the store tries moto's way once and keeps it. */
+START_TEST(test_s3_moto_quirk_is_needed_and_found)
 {
     s_moto_env();
     setenv("WREN_S3_MOTO_QUIRKS", "0", 1);
     wren_store *st = s_open_ok("s3://wren-test/quirk");
+    ck_assert_int_eq(wren_store_put(st, "a/b", "x", 1), WREN_OK);
     int n = 0;
     ck_assert_int_eq(wren_store_list(st, "a/", s_count_fn, &n), WREN_EAUTH);
     ck_assert_ptr_nonnull(strstr(wren_store_errmsg(st), "SignatureDoesNotMatch"));
+    wren_store_destroy(st);
+    unsetenv("WREN_S3_MOTO_QUIRKS");
+    st = s_open_ok("s3://wren-test/quirk");
+    uint64_t before = wren__s3_attempts(st);
+    ck_assert_int_eq(wren_store_list(st, "a/", s_count_fn, &n), WREN_OK);
+    ck_assert_int_eq(n, 1);
+    ck_assert_uint_eq(wren__s3_attempts(st) - before, 2); /* AWS's way, then moto's */
+    before = wren__s3_attempts(st);
+    ck_assert_int_eq(wren_store_list(st, "a/", s_count_fn, &n), WREN_OK);
+    ck_assert_uint_eq(wren__s3_attempts(st) - before, 1); /* remembered */
+    wren_store_destroy(st);
+    /* A wrong secret is still a wrong secret, and says so. */
+    setenv("AWS_SECRET_ACCESS_KEY", "WrongSecretWrongSecretWrongSecret0123456", 1);
+    st = s_open_ok("s3://wren-test/quirk");
+    ck_assert_int_eq(wren_store_list(st, "a/", s_count_fn, &n), WREN_EAUTH);
+    ck_assert_ptr_nonnull(strstr(wren_store_errmsg(st), "SignatureDoesNotMatch"));
+    ck_assert_ptr_null(strstr(wren_store_errmsg(st), "WrongSecret"));
     wren_store_destroy(st);
 }
 END_TEST
@@ -836,7 +856,7 @@ int main(void)
         tcase_add_test(moto, test_s3_list_pages_with_continuation_tokens);
         tcase_add_test(moto, test_s3_wrong_secret_is_eauth_without_the_secret);
         tcase_add_test(moto, test_s3_missing_bucket_and_dotted_bucket);
-        tcase_add_test(moto, test_s3_moto_quirk_is_needed);
+        tcase_add_test(moto, test_s3_moto_quirk_is_needed_and_found);
         tcase_add_test(moto, test_s3_delete_prefix_in_batches);
         tcase_add_test(moto, test_s3_multipart_upload);
         suite_add_tcase(s, moto);
