@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -47,6 +48,14 @@ typedef struct s_res_hdr {
     uint64_t result_len;
 } s_res_hdr;
 
+/* A frame reader: small frames arrive whole in one read() instead of one per
+ * field. Frames are strictly request/response, so nothing is ever read
+ * ahead of the current frame; reset it whenever the pipe changes. */
+typedef struct s_reader {
+    size_t pos, len;
+    char buf[16384];
+} s_reader;
+
 struct wren__sup {
     wren__isolation iso;
     wren__run_fn run;
@@ -55,6 +64,7 @@ struct wren__sup {
     int to_child;   /* parent's write end (CHILD mode) */
     int from_child; /* parent's read end */
     wren__task_result res;
+    s_reader rd; /* for from_child; reset with each new child */
 };
 
 int64_t wren__deadline_margin_ms(void)
@@ -107,12 +117,12 @@ static int s_write_all(int fd, struct iovec *iov, int iovcnt)
     return 0;
 }
 
-/* Reads exactly n bytes. deadline_ns is a wren_mono_ns() time, 0 for none.
- * Returns 0, -1 on EOF or error, -2 when the deadline passed first. */
-static int s_read_all(int fd, void *buf, size_t n, uint64_t deadline_ns)
+/* Reads what is there, up to max bytes, waiting until deadline_ns (a
+ * wren_mono_ns() time; 0 for none). Returns the count (> 0), -1 on EOF or
+ * error, -2 when the deadline passed first. */
+static ssize_t s_read_some(int fd, char *p, size_t max, uint64_t deadline_ns)
 {
-    char *p = buf;
-    while (n > 0) {
+    for (;;) {
         if (deadline_ns) {
             uint64_t now = wren_mono_ns();
             if (now >= deadline_ns)
@@ -125,17 +135,54 @@ static int s_read_all(int fd, void *buf, size_t n, uint64_t deadline_ns)
             if (r <= 0)
                 continue;
         }
-        ssize_t got = read(fd, p, n);
+        ssize_t got = read(fd, p, max);
         if (got < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
             return -1;
         }
-        if (got == 0)
-            return -1;
+        return got == 0 ? -1 : got;
+    }
+}
+
+/* Reads exactly n bytes: 0, -1 (EOF or error) or -2 (deadline). */
+static int s_read_all(int fd, void *buf, size_t n, uint64_t deadline_ns)
+{
+    char *p = buf;
+    while (n > 0) {
+        ssize_t got = s_read_some(fd, p, n, deadline_ns);
+        if (got < 0)
+            return (int)got;
         p += got;
         n -= (size_t)got;
     }
+    return 0;
+}
+
+static int s_rd(s_reader *r, int fd, void *dst, size_t n, uint64_t deadline_ns)
+{
+    char *p = dst;
+    size_t have = r->len - r->pos;
+    size_t k = have < n ? have : n;
+    if (k) {
+        memcpy(p, r->buf + r->pos, k);
+        r->pos += k;
+        p += k;
+        n -= k;
+    }
+    if (n == 0)
+        return 0;
+    if (n >= sizeof r->buf)
+        return s_read_all(fd, p, n, deadline_ns);
+    r->pos = r->len = 0;
+    while (r->len < n) {
+        ssize_t got = s_read_some(fd, r->buf + r->len, sizeof r->buf - r->len, deadline_ns);
+        if (got < 0)
+            return (int)got;
+        r->len += (size_t)got;
+    }
+    memcpy(p, r->buf, n);
+    r->pos = n;
     return 0;
 }
 
@@ -187,10 +234,10 @@ static int s_send_result(int fd, const wren__task_result *res)
 }
 
 /* Reads a response frame into res. 0, -1 (child gone or garbled), -2 (deadline). */
-static int s_recv_result(int fd, wren__task_result *res, uint64_t deadline_ns)
+static int s_recv_result(s_reader *rd, int fd, wren__task_result *res, uint64_t deadline_ns)
 {
     s_res_hdr h;
-    int r = s_read_all(fd, &h, sizeof h, deadline_ns);
+    int r = s_rd(rd, fd, &h, sizeof h, deadline_ns);
     if (r != 0)
         return r;
     if (h.magic != S_RES_MAGIC || h.type_len >= sizeof res->error_type || h.msg_len >= sizeof res->error_message ||
@@ -200,20 +247,20 @@ static int s_recv_result(int fd, wren__task_result *res, uint64_t deadline_ns)
     res->flops = h.flops;
     res->t_setup = h.t_setup;
     res->t_kernel = h.t_kernel;
-    if ((r = s_read_all(fd, res->error_type, h.type_len, deadline_ns)) != 0)
+    if ((r = s_rd(rd, fd, res->error_type, h.type_len, deadline_ns)) != 0)
         return r;
     res->error_type[h.type_len] = '\0';
-    if ((r = s_read_all(fd, res->error_message, h.msg_len, deadline_ns)) != 0)
+    if ((r = s_rd(rd, fd, res->error_message, h.msg_len, deadline_ns)) != 0)
         return r;
     res->error_message[h.msg_len] = '\0';
     if (wren_buf_reserve(&res->log_tail, h.log_len) != WREN_OK ||
         wren_buf_reserve(&res->result, (size_t)h.result_len) != WREN_OK)
         return -1;
-    if ((r = s_read_all(fd, res->log_tail.data, h.log_len, deadline_ns)) != 0)
+    if ((r = s_rd(rd, fd, res->log_tail.data, h.log_len, deadline_ns)) != 0)
         return r;
     res->log_tail.len = h.log_len;
     res->log_tail.data[h.log_len] = '\0';
-    if ((r = s_read_all(fd, res->result.data, (size_t)h.result_len, deadline_ns)) != 0)
+    if ((r = s_rd(rd, fd, res->result.data, (size_t)h.result_len, deadline_ns)) != 0)
         return r;
     res->result.len = (size_t)h.result_len;
     res->result.data[res->result.len] = '\0';
@@ -238,8 +285,9 @@ static void s_child_setup(int keep_a, int keep_b, pid_t parent)
     close_range((unsigned)b + 1, ~0u, 0);
     signal(SIGPIPE, SIG_DFL);
     /* A kernel's printf must not reach stdout (the worker's logs are stderr,
-     * and stdout is nobody's protocol here): send it to stderr too. */
-    fflush(stdout);
+     * and stdout is nobody's protocol here): send it to stderr too. Bytes the
+     * parent had buffered are the parent's to write: drop our copy. */
+    __fpurge(stdout);
     dup2(STDERR_FILENO, STDOUT_FILENO);
 }
 
@@ -249,17 +297,18 @@ static void s_child_loop(wren__sup *sup, int rfd, int wfd)
 {
     wren__task_result res;
     s_result_init(&res);
+    static s_reader rd; /* static: 16 KiB is too much for some kernels' stacks */
     char *kernel = NULL, *request_id = NULL, *args = NULL;
     for (;;) {
         s_req_hdr h;
-        if (s_read_all(rfd, &h, sizeof h, 0) != 0 || h.magic != S_REQ_MAGIC || h.kernel_len > 1024 ||
+        if (s_rd(&rd, rfd, &h, sizeof h, 0) != 0 || h.magic != S_REQ_MAGIC || h.kernel_len > 1024 ||
             h.request_id_len > 4096 || h.args_len > WREN__INPUT_MAX_BYTES)
             break;
         kernel = malloc(h.kernel_len + 1);
         request_id = malloc(h.request_id_len + 1);
         args = malloc(h.args_len ? h.args_len : 1);
-        if (!kernel || !request_id || !args || s_read_all(rfd, kernel, h.kernel_len, 0) != 0 ||
-            s_read_all(rfd, request_id, h.request_id_len, 0) != 0 || s_read_all(rfd, args, h.args_len, 0) != 0)
+        if (!kernel || !request_id || !args || s_rd(&rd, rfd, kernel, h.kernel_len, 0) != 0 ||
+            s_rd(&rd, rfd, request_id, h.request_id_len, 0) != 0 || s_rd(&rd, rfd, args, h.args_len, 0) != 0)
             break;
         kernel[h.kernel_len] = '\0';
         request_id[h.request_id_len] = '\0';
@@ -359,6 +408,7 @@ static int s_spawn(wren__sup *sup)
     close(down[0]);
     close(up[1]);
     sup->child = pid;
+    sup->rd.pos = sup->rd.len = 0;
     sup->to_child = down[1];
     sup->from_child = up[0];
     return WREN_OK;
@@ -474,6 +524,7 @@ int wren__sup_run(wren__sup *sup, const wren__task *task, int64_t margin_ms, wre
         }
         close(up[1]);
         sup->child = pid;
+        sup->rd.pos = sup->rd.len = 0;
         sup->from_child = up[0];
     } else {
         if (sup->child <= 0 && s_spawn(sup) != WREN_OK)
@@ -507,7 +558,7 @@ int wren__sup_run(wren__sup *sup, const wren__task *task, int64_t margin_ms, wre
         }
     }
 
-    int r = s_recv_result(sup->from_child, res, stop_ns);
+    int r = s_recv_result(&sup->rd, sup->from_child, res, stop_ns);
     if (r == -2) {
         s_timed_out(sup, task, started_ns);
     } else if (r != 0) {
