@@ -101,10 +101,16 @@ int wren_sigv4_amz_date(int64_t time_s, char out[17]);
 int wren_sigv4_uri_encode(const char *s, size_t len, int keep_slash, wren_buf *out);
 
 /* The canonical request, appended to `creq`; the signed header list
- * ("host;x-amz-date") appended to `signed_headers`. Adds to the signed set,
- * unless the request already carries them: x-amz-date (from cfg->time_s),
- * x-amz-security-token (cfg->session_token), x-amz-content-sha256 (S3).
- * payload_hash_out (65 bytes) receives the payload hash used. */
+ * ("host;x-amz-date") appended to `signed_headers`. Signs, in place of any
+ * the request carries (as botocore does): x-amz-date from cfg->time_s;
+ * x-amz-security-token when cfg->session_token is set; under S3 rules
+ * x-amz-content-sha256. Never signs hop-by-hop headers, User-Agent,
+ * X-Amzn-Trace-Id or Authorization. Under the generic rules an
+ * X-Amz-Content-SHA256 header given by the caller is the payload hash.
+ * payload_hash_out (65 bytes, may be NULL) receives the payload hash used.
+ *
+ * All functions here are pure and thread-safe, but for a key cache, which
+ * one thread at a time may use. */
 int wren_sigv4_canonical_request(const wren_sigv4_request *req, const wren_sigv4_config *cfg, wren_buf *creq,
                                  wren_buf *signed_headers, char payload_hash_out[65]);
 
