@@ -326,8 +326,9 @@ static int s_is_hex64(const char *s)
 static int s_canonical_request(EVP_MD_CTX *ctx, const wren_sigv4_request *req, const wren_sigv4_config *cfg,
                                wren_buf *creq, wren_buf *signed_headers, char payload_hash_out[65])
 {
-    wren_buf scratch;
+    wren_buf scratch, given;
     wren_buf_init(&scratch, 0);
+    wren_buf_init(&given, 0);
     s_pair *pairs = NULL;
     int rc = WREN_OK;
     if (!req || !cfg || !req->method || !creq || !signed_headers)
@@ -339,23 +340,29 @@ static int s_canonical_request(EVP_MD_CTX *ctx, const wren_sigv4_request *req, c
     const char *token = cfg->session_token && cfg->session_token[0] ? cfg->session_token : NULL;
 
     /* The payload hash first: S3 signs it as a header too. */
-    char payload[65];
+    char payload_hex[65];
+    const char *payload = payload_hex;
     const char *given_sha = NULL;
     for (size_t i = 0; i < req->header_count; i++)
-        if (!strcasecmp(req->headers[i].name, "x-amz-content-sha256"))
+        if (req->headers[i].name && req->headers[i].value && !strcasecmp(req->headers[i].name, "x-amz-content-sha256"))
             given_sha = req->headers[i].value;
     if (req->payload_hash) {
         if (strcmp(req->payload_hash, WREN_SIGV4_UNSIGNED_PAYLOAD) && !s_is_hex64(req->payload_hash))
             return WREN_EINVAL;
-        snprintf(payload, sizeof payload, "%s", req->payload_hash);
+        snprintf(payload_hex, sizeof payload_hex, "%s", req->payload_hash);
     } else if (given_sha && !cfg->s3_rules) {
-        snprintf(payload, sizeof payload, "%s", given_sha);
+        /* The caller's header value, as its canonical header line shows it
+         * (trimmed, whitespace folded): never a raw '\n' that would add a
+         * line to the canonical request. */
+        if ((rc = s_append_trimall(&given, given_sha)) != WREN_OK)
+            return rc;
+        payload = given.data ? given.data : "";
     } else {
-        if ((rc = s_sha256_hex(ctx, req->body, req->body_len, payload)) != WREN_OK)
+        if ((rc = s_sha256_hex(ctx, req->body, req->body_len, payload_hex)) != WREN_OK)
             return rc;
     }
     if (payload_hash_out)
-        memcpy(payload_hash_out, payload, sizeof payload);
+        snprintf(payload_hash_out, 65, "%s", payload);
 
     /* 1. Method. */
     for (const char *m = req->method; *m; m++) {
@@ -502,6 +509,7 @@ static int s_canonical_request(EVP_MD_CTX *ctx, const wren_sigv4_request *req, c
 cleanup:
     free(pairs);
     wren_buf_clean_up(&scratch);
+    wren_buf_clean_up(&given);
     return rc;
 }
 

@@ -375,6 +375,27 @@ START_TEST(test_sigv4_s3_path_rules_and_payload)
 }
 END_TEST
 
+START_TEST(test_sigv4_given_content_sha256_cannot_add_lines)
+{
+    /* Generic rules: a caller's X-Amz-Content-SHA256 is the payload hash
+     * (as botocore does), but as its header line shows it: whitespace,
+     * newlines included, folded, so the canonical request keeps its shape. */
+    wren_sigv4_header h[] = {{"Host", "h"}, {"X-Amz-Content-SHA256", " UNSIGNED-PAYLOAD\nx-injected:1 "}};
+    wren_sigv4_config cfg = {.access_key_id = "AK", .secret_access_key = "SK", .region = "r", .service = "lambda",
+                             .time_s = SUITE_TIME};
+    wren_sigv4_request req = {.method = "GET", .path = "/", .headers = h, .header_count = 2};
+    char *c = s_creq(&req, &cfg);
+    ck_assert_str_eq(c, "GET\n/\n\nhost:h\nx-amz-content-sha256:UNSIGNED-PAYLOAD x-injected:1\n"
+                        "x-amz-date:20150830T123600Z\n\nhost;x-amz-content-sha256;x-amz-date\n"
+                        "UNSIGNED-PAYLOAD x-injected:1");
+    free(c);
+    h[1].value = "UNSIGNED-PAYLOAD";
+    c = s_creq(&req, &cfg);
+    ck_assert_str_eq(strrchr(c, '\n') + 1, "UNSIGNED-PAYLOAD");
+    free(c);
+}
+END_TEST
+
 START_TEST(test_sigv4_refuses_incomplete_input)
 {
     wren_sigv4_header h[] = {{"X-Other", "v"}};
@@ -641,6 +662,7 @@ int main(void)
     tcase_add_test(tc, test_sigv4_s3_documented_examples);
     tcase_add_test(tc, test_sigv4_s3_path_rules_and_payload);
     tcase_add_test(tc, test_sigv4_refuses_incomplete_input);
+    tcase_add_test(tc, test_sigv4_given_content_sha256_cannot_add_lines);
     tcase_add_test(tc, test_sigv4_key_cache_same_signature_and_follows_day);
     tcase_add_test(tc, test_sigv4_matches_botocore_on_generated_requests);
     suite_add_tcase(s, tc);
