@@ -352,11 +352,21 @@ static int s_canonical_request(EVP_MD_CTX *ctx, const wren_sigv4_request *req, c
         snprintf(payload_hex, sizeof payload_hex, "%s", req->payload_hash);
     } else if (given_sha && !cfg->s3_rules) {
         /* The caller's header value, as its canonical header line shows it
-         * (trimmed, whitespace folded): never a raw '\n' that would add a
-         * line to the canonical request. */
+         * (trimmed), and only if it can be a payload hash: 64 hex digits or a
+         * token like UNSIGNED-PAYLOAD, [A-Za-z0-9-]{1,64}. Anything else
+         * (a '\n' that would add a line to the canonical request) is refused. */
         if ((rc = s_append_trimall(&given, given_sha)) != WREN_OK)
             return rc;
-        payload = given.data ? given.data : "";
+        int ok = given.len >= 1 && given.len <= 64;
+        for (size_t i = 0; ok && i < given.len; i++) {
+            char ch = given.data[i];
+            ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+        }
+        if (!ok) {
+            wren_buf_clean_up(&given);
+            return WREN_EINVAL;
+        }
+        payload = given.data;
     } else {
         if ((rc = s_sha256_hex(ctx, req->body, req->body_len, payload_hex)) != WREN_OK)
             return rc;

@@ -106,7 +106,8 @@ int wren_sigv4_uri_encode(const char *s, size_t len, int keep_slash, wren_buf *o
  * x-amz-security-token when cfg->session_token is set; under S3 rules
  * x-amz-content-sha256. Never signs hop-by-hop headers, User-Agent,
  * X-Amzn-Trace-Id or Authorization. Under the generic rules an
- * X-Amz-Content-SHA256 header given by the caller is the payload hash.
+ * X-Amz-Content-SHA256 header given by the caller is the payload hash; it
+ * must then be [A-Za-z0-9-]{1,64} once trimmed (WREN_EINVAL otherwise).
  * payload_hash_out (65 bytes, may be NULL) receives the payload hash used.
  *
  * All functions here are pure and thread-safe, but for a key cache, which
