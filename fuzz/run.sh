@@ -4,6 +4,8 @@
 #   fuzz/run.sh list                 harnesses built in the fuzz build
 #   fuzz/run.sh TARGET SECONDS [ARGS] one harness for SECONDS (ARGS go to libFuzzer)
 #   fuzz/run.sh all SECONDS          every harness, one after the other
+#   fuzz/run.sh stats                per harness: runs logged in WREN_FUZZ_WORK, total
+#                                    executions, and the longest single run
 #   fuzz/run.sh crashes              replays every recorded fuzz/corpus/*/crash-*:
 #                                    passes without WREN_FUZZ_KNOWN_BUGS, and says
 #                                    which still fail with it (exit 1 only if the
@@ -24,7 +26,7 @@ bin=$build/bin
 work=${WREN_FUZZ_WORK:-$build/fuzz-work}
 niceness=${WREN_FUZZ_NICE:-19}
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,/^[^#]/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 targets() {
   local f
@@ -90,9 +92,24 @@ replay() {
   return $status
 }
 
+# stats: sums libFuzzer's final counts over every log of every harness.
+stats() {
+  local t log
+  printf '%-16s %5s %14s %14s %10s\n' harness runs executions longest_run exec/s
+  for t in $(targets); do
+    [ -d "$work/$t" ] || continue
+    for log in "$work/$t"/log-*.txt; do
+      [ -f "$log" ] || continue
+      awk '/^stat::number_of_executed_units:/ {n=$2} /^stat::average_exec_per_sec:/ {r=$2} END {if (n != "") print n, r}' "$log"
+    done | awk -v t="$t" '{runs++; total += $1; if ($1 > best) {best = $1; rate = $2}}
+      END {if (runs) printf "%-16s %5d %14d %14d %10d\n", t, runs, total, best, rate}'
+  done
+}
+
 [ $# -ge 1 ] || usage
 case $1 in
 list) targets ;;
+stats) stats ;;
 crashes) replay ;;
 all)
   [ $# -eq 2 ] || usage
