@@ -73,13 +73,18 @@ int wren_cmd_call(int argc, char **argv)
         wren_args_destroy(args);
         return rc;
     }
+    wren__cli_catch_signals(ex);
     wren_future *f = NULL;
     int st = wren_call_async(ex, kernel, json ? args : NULL, &f);
-    if (st != WREN_OK) {
+    if (st == WREN_OK)
+        st = wren_future_result(f, -1, NULL) == WREN_ECANCELLED && wren__cli_signal() ? WREN_ECANCELLED : WREN_OK;
+    if (wren__cli_signal()) {
+        fprintf(stderr, "wren call: interrupted by signal %d; stopping the workers\n", wren__cli_signal());
+        rc = 128 + wren__cli_signal();
+    } else if (st != WREN_OK) {
         fprintf(stderr, "wren call: %s\n", wren_executor_errmsg(ex)[0] ? wren_executor_errmsg(ex) : wren_strerror(st));
         rc = st == WREN_EINVAL ? 2 : 1;
     } else {
-        wren_future_result(f, -1, NULL);
         rc = wren__cli_print_outcome(stdout, f);
         if (rc)
             fprintf(stderr, "wren call: %s: %s\n", wren_future_error_type(f), wren_future_error_message(f));

@@ -126,13 +126,21 @@ int wren_cmd_map(int argc, char **argv)
     x.total = n;
     if ((rc = wren__cli_exec_start(&x, "map", &ex)) != 0)
         goto cleanup;
+    wren__cli_catch_signals(ex);
     int st = wren_map(ex, kernel, (const wren_args *const *)args, n, fs);
+    if (st == WREN_OK)
+        st = wren_wait(ex, fs, n, WREN_ALL_COMPLETED, -1, NULL);
+    if (wren__cli_signal()) {
+        wren__cli_exec_end(&x, NULL, "map");
+        fprintf(stderr, "wren map: interrupted by signal %d; stopping the workers\n", wren__cli_signal());
+        rc = 128 + wren__cli_signal();
+        goto cleanup;
+    }
     if (st != WREN_OK) {
         fprintf(stderr, "wren map: %s\n", wren_executor_errmsg(ex)[0] ? wren_executor_errmsg(ex) : wren_strerror(st));
         rc = st == WREN_EINVAL ? 2 : 1;
         goto cleanup;
     }
-    wren_wait(ex, fs, n, WREN_ALL_COMPLETED, -1, NULL);
     size_t failed = 0;
     for (size_t i = 0; i < n; i++)
         failed += (size_t)wren__cli_print_outcome(stdout, fs[i]);

@@ -1,5 +1,6 @@
 /* Pieces the `wren` subcommands call/map/status/results/plot share: the
  * executor options, the progress bar, printing an outcome as JSON. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,4 +199,33 @@ int wren__cli_store_arg(int argc, char **argv, int *i, const char **store)
 const char *wren__cli_default_store(char *buf, size_t size)
 {
     return wren__default_store_url(buf, size) == WREN_OK ? buf : NULL;
+}
+
+static wren_executor *volatile s_sig_ex;
+static volatile sig_atomic_t s_sig;
+
+static void s_on_signal(int sig)
+{
+    s_sig = sig;
+    wren_executor *ex = s_sig_ex;
+    if (ex)
+        wren_executor_interrupt(ex);
+}
+
+void wren__cli_catch_signals(wren_executor *ex)
+{
+    s_sig_ex = ex;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a sleep in the polling loop ends at once. */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int wren__cli_signal(void)
+{
+    return s_sig;
 }

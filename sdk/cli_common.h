@@ -31,6 +31,12 @@ int wren__cli_exec_start(wren__cli_exec *x, const char *cmd, wren_executor **ex)
 /* Ends the progress line and says where a kept job is. */
 void wren__cli_exec_end(wren__cli_exec *x, wren_executor *ex, const char *cmd);
 
+/* On SIGINT, SIGTERM or SIGHUP, interrupts ex (wren_executor_interrupt), so
+ * the command can destroy it, stopping every worker and removing temporary
+ * files, before it exits with 128 + the signal. */
+void wren__cli_catch_signals(wren_executor *ex);
+int wren__cli_signal(void); /* the signal caught, or 0 */
+
 /* One JSON line: the result, or {"error": {"type", "message"}}. Returns 0
  * for a result, 1 for an error. */
 int wren__cli_print_outcome(FILE *out, wren_future *f);

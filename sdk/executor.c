@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,7 @@ struct wren_executor {
     double t_first;
     uint64_t last_outcome_ns;
     int poll_ms;
+    volatile sig_atomic_t interrupted;
     uint64_t n_rounds, n_lists, list_ns, n_gets; /* for WREN_LOG=debug */
     size_t frontier;    /* 1 + the highest call index settled from a status */
     size_t last_got;    /* outcomes found by the last polling round */
@@ -498,6 +500,12 @@ void wren_executor_destroy(wren_executor *ex)
     free(ex);
 }
 
+void wren_executor_interrupt(wren_executor *ex)
+{
+    if (ex)
+        ex->interrupted = 1;
+}
+
 const char *wren_executor_job(const wren_executor *ex)
 {
     return ex->job;
@@ -621,6 +629,8 @@ static int s_pump(wren_executor *ex, int timeout_ms)
 static int s_flush(wren_executor *ex)
 {
     while (wren__invoker_pending(ex->inv)) {
+        if (ex->interrupted)
+            return WREN_ECANCELLED;
         int rc = s_pump(ex, 50);
         if (rc != WREN_OK)
             return rc;
@@ -723,6 +733,8 @@ static int s_map_raw(wren_executor *ex, const char *kernel, const char *const *a
         /* Keep the pipe moving while encoding the rest. */
         if ((i & 255) == 255 && (rc = s_pump(ex, 0)) != WREN_OK)
             return rc;
+        if (ex->interrupted)
+            return WREN_ECANCELLED;
     }
     return s_flush(ex);
 }
@@ -1085,6 +1097,8 @@ int wren_wait(wren_executor *ex, wren_future *const *futures, size_t n, wren_wai
     }
     uint64_t start = wren_mono_ns();
     for (int round = 0;; round++) {
+        if (ex->interrupted)
+            return WREN_ECANCELLED;
         size_t done = 0;
         for (size_t i = 0; i < n; i++)
             done += futures[i]->state != WREN_FUTURE_PENDING;

@@ -136,6 +136,12 @@ int wren_executor_new(const wren_config *cfg, wren_executor **out);
  * can read the job later. NULL-safe. */
 void wren_executor_destroy(wren_executor *ex);
 
+/* Async-signal-safe: makes wren_map stop submitting and wren_wait /
+ * wren_future_result return WREN_ECANCELLED at once (futures stay as they
+ * are), so a signal handler can let the program destroy the executor and
+ * leave nothing behind. */
+void wren_executor_interrupt(wren_executor *ex);
+
 const char *wren_executor_job(const wren_executor *ex);       /* the job id */
 const char *wren_executor_store_url(const wren_executor *ex); /* where the job's data lives */
 const char *wren_executor_invoke_url(const wren_executor *ex);

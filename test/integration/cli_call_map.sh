@@ -86,6 +86,17 @@ done
 "$W" status no-such-job 2>/dev/null && fail "status of a missing job" || true
 "$W" results '../etc' 2>/dev/null && fail "results of a bad id" || true
 
+# SIGTERM mid-job: the workers stop, the temporary store goes, exit 143.
+seq 1 20 | sed 's/.*/3000/' > "$WREN_TMP/sleep.jsonl"
+"$W" map sleep_ms --args "$WREN_TMP/sleep.jsonl" > /dev/null 2>"$WREN_TMP/sig.err" &
+mp=$!
+for _ in $(seq 200); do [ -n "$(ls -A "$TMPDIR")" ] && [ "$(pgrep -P $mp | wc -l)" -ge 1 ] && break; sleep 0.05; done
+[ -n "$(ls -A "$TMPDIR")" ] || fail "map never made its temporary store"
+kill -TERM $mp
+set +e; wait $mp; rc=$?; set -e
+[ $rc = 143 ] || fail "map on SIGTERM should exit 143, got $rc"
+grep -q "interrupted by signal 15" "$WREN_TMP/sig.err" || fail "no word about the signal"
+
 # Nothing left behind (check_sdk proves no worker process outlives an executor).
 [ -z "$(ls -A "$TMPDIR")" ] || fail "left in TMPDIR: $(ls -A "$TMPDIR")"
 echo "cli call/map/status/results/plot: ok"
