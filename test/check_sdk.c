@@ -685,6 +685,24 @@ START_TEST(test_outcomes_found_anywhere_in_a_big_job)
 }
 END_TEST
 
+
+START_TEST(test_interrupt_ends_waits_at_once)
+{
+    fx f;
+    fx_start(&f, NULL);
+    wren_future *fu;
+    ck_assert_int_eq(wren_call_async(f.ex, "echo", NULL, &fu), WREN_OK);
+    wren_executor_interrupt(f.ex);
+    uint64_t t0 = wren_mono_ns();
+    ck_assert_int_eq(wren_wait(f.ex, &fu, 1, WREN_ALL_COMPLETED, -1, NULL), WREN_ECANCELLED);
+    ck_assert_int_eq(wren_future_result(fu, -1, NULL), WREN_ECANCELLED);
+    ck_assert_uint_lt((wren_mono_ns() - t0) / 1000000u, 100);
+    ck_assert_int_eq(wren_future_state_of(fu), WREN_FUTURE_PENDING);
+    ck_assert_int_eq(wren_map(f.ex, "echo", NULL, 1, &fu), WREN_ECANCELLED);
+    fx_stop(&f);
+}
+END_TEST
+
 START_TEST(test_plots_write_svg)
 {
     wren__plot_call c[3] = {{100, 100.1, 100.2, 101, 101.1, 2e9, 1},
@@ -902,6 +920,7 @@ int main(void)
     tcase_add_test(tc, test_invoke_throttling_is_retried_and_rejection_fails_typed);
     tcase_add_test(tc, test_keep_data_writes_manifest_readable_as_a_job);
     tcase_add_test(tc, test_outcomes_found_anywhere_in_a_big_job);
+    tcase_add_test(tc, test_interrupt_ends_waits_at_once);
     tcase_add_test(tc, test_plots_write_svg);
     suite_add_tcase(s, tc);
 #ifdef WREN_TEST_HAVE_WORKERS
