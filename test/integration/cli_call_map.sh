@@ -46,8 +46,9 @@ grep -q "1 of 4 calls failed" "$WREN_TMP/err" || fail "map failure count"
 ! grep -q $'\r' "$WREN_TMP/err" || fail "no progress bar when stderr is not a terminal"
 
 # 200 calls from stdin, in order.
-seq 0 199 | "$W" map addone --args - > "$WREN_TMP/seq.jsonl"
-seq 1 200 | diff - "$WREN_TMP/seq.jsonl" || fail "map of 200 out of order"
+seq 0 199 > "$WREN_TMP/seq.jsonl"
+"$W" map addone --args - < "$WREN_TMP/seq.jsonl" > "$WREN_TMP/seq.out"
+seq 1 200 | diff - "$WREN_TMP/seq.out" || fail "map of 200 out of order"
 
 # status / results / plot on the kept job.
 "$W" results cli-test-job > "$WREN_TMP/res.jsonl" && fail "results should exit 1 (a call failed)" || true
@@ -85,6 +86,14 @@ PY
 done
 "$W" status no-such-job 2>/dev/null && fail "status of a missing job" || true
 "$W" results '../etc' 2>/dev/null && fail "results of a bad id" || true
+
+# On a terminal (script(1) gives one) the progress bar shows, ending at 100/100.
+if command -v script >/dev/null; then
+  script -qec "'$W' map addone --args '$WREN_TMP/seq.jsonl' > /dev/null" /dev/null > "$WREN_TMP/tty.txt" 2>&1 || true
+  grep -q "200/200 done, 0 failed" "$WREN_TMP/tty.txt" || fail "no progress bar on a terminal: $(head -c 300 "$WREN_TMP/tty.txt")"
+  script -qec "'$W' map addone --quiet --args '$WREN_TMP/seq.jsonl' > /dev/null" /dev/null > "$WREN_TMP/tty2.txt" 2>&1 || true
+  ! grep -q "done," "$WREN_TMP/tty2.txt" || fail "--quiet should hide the bar"
+fi
 
 # SIGTERM mid-job: the workers stop, the temporary store goes, exit 143.
 seq 1 20 | sed 's/.*/3000/' > "$WREN_TMP/sleep.jsonl"
