@@ -807,6 +807,31 @@ START_TEST(test_local_default_maps_addone_and_leaves_nothing)
 }
 END_TEST
 
+
+START_TEST(test_local_missing_bootstrap_fails_clearly_and_cleanly)
+{
+    char tmp[] = "/tmp/wren-check-nobs-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    setenv("TMPDIR", tmp, 1);
+    setenv("WREN_BOOTSTRAP", "/nonexistent/bootstrap", 1);
+    wren_executor *ex = (wren_executor *)1;
+    ck_assert_int_eq(wren_executor_new(NULL, &ex), WREN_ENOTFOUND);
+    ck_assert_ptr_null(ex);
+    ck_assert_ptr_nonnull(strstr(wren_last_error(), "WREN_BOOTSTRAP"));
+    unsetenv("WREN_BOOTSTRAP");
+    /* The temporary store it had made is gone again. */
+    DIR *d = opendir(tmp);
+    struct dirent *e;
+    int entries = 0;
+    while ((e = readdir(d)))
+        entries += e->d_name[0] != '.';
+    closedir(d);
+    ck_assert_int_eq(entries, 0);
+    rmdir(tmp);
+    unsetenv("TMPDIR");
+}
+END_TEST
+
 START_TEST(test_local_every_failure_kind)
 {
     wren_executor *ex = s_local(2, 0);
@@ -927,6 +952,7 @@ int main(void)
     TCase *tl = tcase_create("local");
     tcase_set_timeout(tl, 120);
     tcase_add_test(tl, test_local_default_maps_addone_and_leaves_nothing);
+    tcase_add_test(tl, test_local_missing_bootstrap_fails_clearly_and_cleanly);
     tcase_add_test(tl, test_local_every_failure_kind);
     tcase_add_test(tl, test_local_big_args_and_results_round_trip_through_the_store);
     tcase_add_test(tl, test_local_retries_a_crash_then_reports_it);
