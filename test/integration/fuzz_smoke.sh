@@ -6,7 +6,7 @@
 # Needs a fuzz build (clang, -DWREN_FUZZ=ON; see docs/fuzzing.md): the one in
 # WREN_FUZZ_BUILD_DIR, or this ctest's own build when it has the harnesses.
 # Without one it is skipped (exit 77). WREN_FUZZ_SMOKE_SECONDS sets the time
-# per harness (default: 90 s shared among them, at least 2 s each).
+# per harness (default: 75 s shared among them, at least 2 s each).
 set -euo pipefail
 src=${WREN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${WREN_FUZZ_BUILD_DIR:-}
@@ -35,7 +35,7 @@ for c in "$src"/fuzz/fuzz_*.c; do
   t=${t#fuzz_}
   [ -x "$build/bin/fuzz_$t" ] || echo "note: fuzz_$t is not built in $build (its module is missing there)"
 done
-secs=${WREN_FUZZ_SMOKE_SECONDS:-$((90 / ${#targets[@]}))}
+secs=${WREN_FUZZ_SMOKE_SECONDS:-$((75 / ${#targets[@]}))}
 [ "$secs" -ge 2 ] || secs=2
 echo "fuzzing ${#targets[@]} harnesses for ${secs} s each: ${targets[*]}"
 
