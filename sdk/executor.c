@@ -97,6 +97,7 @@ struct wren_executor {
     uint64_t n_rounds, n_lists, list_ns, n_gets; /* for WREN_LOG=debug */
     size_t frontier;    /* 1 + the highest call index settled from a status */
     size_t last_got;    /* outcomes found by the last polling round */
+    uint64_t last_full_ns; /* when a round last listed every pending stretch */
     char errmsg[512];
 };
 
@@ -988,10 +989,12 @@ static size_t s_poll(wren_executor *ex)
         uint64_t t0 = wren_mono_ns();
         size_t chunks = (ex->n_calls + S_CHUNK - 1) / S_CHUNK;
         /* Workers take calls about in submission order, so a round looks
-         * only a window past the highest call seen finished; every 8th
-         * round lists every pending stretch, so an out-of-order outcome
-         * waits at most 7 rounds. */
-        int full = ex->n_rounds % 8 == 7;
+         * only a window past the highest call seen finished; once a second
+         * a round lists every pending stretch, so an out-of-order outcome
+         * waits about a second at most. */
+        int full = t0 - ex->last_full_ns >= 1000000000u;
+        if (full)
+            ex->last_full_ns = t0;
         if (!full) {
             size_t window = 4 * ex->last_got + 200;
             size_t limit = (ex->frontier + window + S_CHUNK - 1) / S_CHUNK;
@@ -999,10 +1002,17 @@ static size_t s_poll(wren_executor *ex)
                 chunks = limit;
         }
         for (size_t g = 0; g * 10 < chunks; g++) {
-            size_t busy = 0;
-            for (size_t c = g * 10; c < g * 10 + 10 && c < chunks; c++)
+            /* A file-store LIST costs a fixed ~4 ms on a 10,000-call job (it
+             * reads JOB/) plus ~10 us per key present (per call finished):
+             * one LIST for the group unless it is mostly finished and only
+             * a stretch or two are pending, then one per pending stretch. */
+            size_t busy = 0, settled = 0;
+            for (size_t c = g * 10; c < g * 10 + 10 && c < chunks; c++) {
+                size_t in_chunk = ex->n_calls - c * S_CHUNK < S_CHUNK ? ex->n_calls - c * S_CHUNK : S_CHUNK;
                 busy += ex->chunk_pending[c] != 0;
-            if (busy >= 4) {
+                settled += in_chunk - ex->chunk_pending[c];
+            }
+            if (busy >= 3 || (busy && settled <= 300)) {
                 snprintf(prefix, sizeof prefix, "%s/%05u", ex->job, (unsigned)g);
                 wren_store_list(ex->store, prefix, s_list_cb, &seen);
                 ex->n_lists++;
