@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "invoke.h"
 #include "wren_common.h"
 
@@ -36,6 +38,10 @@ struct wren__invoker {
     CURL **idle;        /* easy handles kept for reuse */
     size_t n_idle;
     uint64_t rng;
+    double rate_per_ns; /* token bucket (0: none) */
+    double burst;
+    double tokens;
+    uint64_t tokens_ns; /* when tokens was last brought up to date */
 };
 
 static int s_curl_global_done;
@@ -99,6 +105,14 @@ int wren__invoker_new(const wren__invoker_config *cfg, wren__invoker **out)
     if (!inv->idle)
         goto cleanup;
     inv->rng = wren_mono_ns() | 1;
+    if (cfg->rate_per_s > 0) {
+        inv->rate_per_ns = cfg->rate_per_s / 1e9;
+        inv->burst = cfg->burst > 0 ? cfg->burst : cfg->rate_per_s;
+        if (inv->burst < 1)
+            inv->burst = 1;
+        inv->tokens = inv->burst;
+        inv->tokens_ns = wren_mono_ns();
+    }
     *out = inv;
     inv = NULL;
     rc = WREN_OK;
@@ -248,6 +262,50 @@ static uint64_t s_backoff_ns(wren__invoker *inv, int tries)
     return (cap_ms / 2 + inv->rng % (cap_ms / 2 + 1)) * 1000000u;
 }
 
+uint64_t wren__retry_after_ms(const char *body, size_t len, const char *retry_after_header)
+{
+    double s = 0;
+    if (body && len && body[0] == '{') {
+        json_t *j = json_loadb(body, len, 0, NULL);
+        json_t *v = json_object_get(j, "retryAfterSeconds");
+        if (json_is_number(v))
+            s = json_number_value(v);
+        else if (json_is_string(v))
+            s = strtod(json_string_value(v), NULL);
+        json_decref(j);
+    }
+    if (retry_after_header) {
+        double h = strtod(retry_after_header, NULL); /* an HTTP date is not honoured: Lambda sends seconds */
+        if (h > s)
+            s = h;
+    }
+    if (!(s > 0))
+        return 0;
+    if (s > 300)
+        s = 300;
+    return (uint64_t)(s * 1000.0 + 0.5);
+}
+
+/* Takes a token from the bucket if one is there; else 0 and *wait_ns the
+ * time until one will be. */
+static int s_take_token(wren__invoker *inv, uint64_t now, uint64_t *wait_ns)
+{
+    if (inv->rate_per_ns <= 0)
+        return 1;
+    if (now > inv->tokens_ns) {
+        inv->tokens += (double)(now - inv->tokens_ns) * inv->rate_per_ns;
+        if (inv->tokens > inv->burst)
+            inv->tokens = inv->burst;
+        inv->tokens_ns = now;
+    }
+    if (inv->tokens >= 1) {
+        inv->tokens -= 1;
+        return 1;
+    }
+    *wait_ns = (uint64_t)((1 - inv->tokens) / inv->rate_per_ns) + 1;
+    return 0;
+}
+
 static int s_classify(long code)
 {
     if (code == 200 || code == 202 || code == 204)
@@ -275,10 +333,25 @@ int wren__invoker_pump(wren__invoker *inv, int timeout_ms, wren__invoke_done_fn 
         if (!inv->head)
             inv->tail = NULL;
         inv->queued--;
-        if (r->not_before_ns > now) {
-            if (!next_retry || r->not_before_ns < next_retry)
-                next_retry = r->not_before_ns;
+        uint64_t token_wait_ns = 0;
+        if (r->not_before_ns > now || !s_take_token(inv, now, &token_wait_ns)) {
+            uint64_t due = r->not_before_ns > now ? r->not_before_ns : now + token_wait_ns;
+            if (!next_retry || due < next_retry)
+                next_retry = due;
             s_enqueue(inv, r);
+            if (token_wait_ns) {
+                /* The bucket is empty: nothing else may start now. Rotate
+                 * the rest of this walk so FIFO order holds. */
+                for (size_t k = i + 1; k < n; k++) {
+                    s_req *q = inv->head;
+                    inv->head = q->next;
+                    if (!inv->head)
+                        inv->tail = NULL;
+                    inv->queued--;
+                    s_enqueue(inv, q);
+                }
+                break;
+            }
             continue;
         }
         int rc = s_start(inv, r);
@@ -335,7 +408,17 @@ int wren__invoker_pump(wren__invoker *inv, int timeout_ms, wren__invoke_done_fn 
         int retryable = st == WREN_ETHROTTLED || (st == WREN_EHTTP && (result != CURLE_OK || code >= 500));
         if (retryable && r->tries < inv->max_retries) {
             r->tries++;
-            r->not_before_ns = wren_mono_ns() + s_backoff_ns(inv, r->tries);
+            uint64_t wait_ns = s_backoff_ns(inv, r->tries);
+            const char *ra = NULL;
+#if LIBCURL_VERSION_NUM >= 0x075300 /* curl_easy_header: 7.83 */
+            struct curl_header *hdr = NULL;
+            if (curl_easy_header(e, "Retry-After", 0, CURLH_HEADER, -1, &hdr) == CURLHE_OK)
+                ra = hdr->value;
+#endif
+            uint64_t asked_ns = wren__retry_after_ms(r->resp.data, r->resp.len, ra) * 1000000u;
+            if (asked_ns > wait_ns)
+                wait_ns = asked_ns;
+            r->not_before_ns = wren_mono_ns() + wait_ns;
             s_enqueue(inv, r);
             continue;
         }

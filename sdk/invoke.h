@@ -6,7 +6,9 @@
  * connections (libcurl multi). The same code serves the local emulator and
  * AWS Lambda: only the base URL differs, and AWS adds a signer (issue 4)
  * through wren__invoker_set_signer(). Throttling (429) and server errors
- * (5xx, dropped connections) are retried with exponential backoff and jitter.
+ * (5xx, dropped connections) are retried with exponential backoff and jitter,
+ * waiting at least what the answer asks for: Lambda's TooManyRequestsException
+ * body carries "retryAfterSeconds", and a Retry-After header is honoured too.
  *
  * Nothing runs in the background: wren__invoker_pump() drives transfers.
  */
@@ -14,6 +16,7 @@
 #define WREN_SDK_INVOKE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <curl/curl.h>
 
@@ -42,6 +45,11 @@ typedef struct wren__invoker_config {
     int max_in_flight;         /* 0: 64 */
     int max_retries;           /* for 429/5xx/transport; 0: 8 */
     const char *invocation_type; /* NULL: "Event" */
+    /* Token bucket for the account's request rate: at most rate_per_s
+     * requests started per second on average, bursts of up to burst
+     * (0: rate_per_s, at least 1). 0: no limit. */
+    double rate_per_s;
+    double burst;
 } wren__invoker_config;
 
 int wren__invoker_new(const wren__invoker_config *cfg, wren__invoker **out);
@@ -55,6 +63,12 @@ int wren__invoker_submit(wren__invoker *inv, char *body, size_t len, void *req_u
  * done() for each request finished. Returns WREN_OK or WREN_ENOMEM/WREN_EHTTP
  * for a failure of the multi handle itself. */
 int wren__invoker_pump(wren__invoker *inv, int timeout_ms, wren__invoke_done_fn done, void *user);
+
+/* The wait a throttled answer asks for, in ms: the larger of the JSON body's
+ * "retryAfterSeconds" (a string or a number, as Lambda sends it) and a
+ * Retry-After header value in seconds (either may be NULL); 0 if neither
+ * says; capped at 300 s. */
+uint64_t wren__retry_after_ms(const char *body, size_t len, const char *retry_after_header);
 
 /* Requests queued or in flight (or waiting for a retry). */
 size_t wren__invoker_pending(const wren__invoker *inv);
