@@ -7,8 +7,13 @@ pkgs=(
   build-essential cmake pkg-config git
   libcurl4-openssl-dev libssl-dev libmsgpack-dev libjansson-dev libmicrohttpd-dev libexpat1-dev
   libopenblas-dev liblapacke-dev check
-  zip unzip python3 nodejs npm
+  zip unzip
 )
+# Tools that may come from elsewhere than Debian on a developer's machine
+# (pyenv's python3, a newer Node): installed from Debian only when missing.
+command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 if [ "${1:-}" = "--test" ]; then
   # Test peers and tools: the AWS CLI v2, an SVG renderer, a static busybox for
   # the layer's chroot test, clang with sanitizer/fuzzer runtimes, valgrind,
