@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws_backend.h"
 #include "invoke.h"
 #include "sdk_internal.h"
 #include "store.h"
@@ -78,6 +79,7 @@ struct wren_executor {
     wren_store *store;
     void *emulator;     /* wren_emulator *, when embedded */
     wren__invoker *inv;
+    wren__aws *aws;     /* the AWS backend's config and signer, else NULL */
     size_t inline_threshold;
     double deadline_s;  /* timeout_s + slack */
     int retries;
@@ -275,8 +277,18 @@ int wren_executor_new(const wren_config *cfg_in, wren_executor **out)
         s_err(NULL, "out of memory");
         return WREN_ENOMEM;
     }
-    if (cfg->backend != WREN_BACKEND_LOCAL) {
-        s_err(ex, "the AWS backend is not in this build yet");
+    /* The AWS backend differs only in the store URL (s3://), the Invoke
+     * endpoint and a signer: resolve those into a config, then go the same way. */
+    wren_config aws_cfg;
+    if (cfg->backend == WREN_BACKEND_AWS || wren__aws_wanted(cfg)) {
+        rc = wren__aws_new(cfg, &aws_cfg, &ex->aws, ex->errmsg, sizeof ex->errmsg);
+        if (rc != WREN_OK) {
+            s_err(ex, "%s", ex->errmsg);
+            goto cleanup;
+        }
+        cfg = &aws_cfg;
+    } else if (cfg->backend != WREN_BACKEND_LOCAL) {
+        s_err(ex, "unknown backend %d", (int)cfg->backend);
         rc = WREN_EINVAL;
         goto cleanup;
     }
@@ -363,12 +375,15 @@ int wren_executor_new(const wren_config *cfg_in, wren_executor **out)
         .base_url = ex->invoke_url,
         .function_name = ex->function,
         .max_in_flight = cfg->max_in_flight,
+        .rate_per_s = wren__aws_rate_per_s(ex->aws),
     };
     rc = wren__invoker_new(&ic, &ex->inv);
     if (rc != WREN_OK) {
         s_err(ex, "invoker: %s", wren_strerror(rc));
         goto cleanup;
     }
+    if (ex->aws)
+        wren__invoker_set_signer(ex->inv, wren__aws_sign, ex->aws);
     *out = ex;
     ex = NULL;
     rc = WREN_OK;
@@ -469,6 +484,7 @@ void wren_executor_destroy(wren_executor *ex)
               (unsigned long long)ex->n_gets, ex->n_retried);
     /* Stop the workers first, so nothing writes to the store while it goes. */
     wren__invoker_destroy(ex->inv);
+    wren__aws_destroy(ex->aws);
 #ifdef WREN_SDK_HAVE_EMULATOR
     wren_emulator_stop(ex->emulator);
 #endif
