@@ -5,7 +5,10 @@
  * tiny listening socket on 127.0.0.1 (port chosen by the OS), alternating
  * runs so they share the machine's noise; prints medians.
  *
- *   build/bin/bench_cold_start [runs=200] [bootstrap=<dir of this binary>/bootstrap]
+ *   build/bin/bench_cold_start [runs=200] [bootstrap=<dir of this binary>/bootstrap] [other-bootstrap...]
+ *
+ * Other bootstraps (up to 4; e.g. the same worker linked differently) run
+ * with isolation=child in the same alternation, so builds compare side by side.
  *
  * Extra variants: WREN_ISOLATION=fork and =inline runs of the bootstrap show
  * what starting the long-lived kernel child costs at start-up; the same bare
@@ -144,17 +147,28 @@ int main(int argc, char **argv)
     char api[64];
     snprintf(api, sizeof api, "127.0.0.1:%d", ntohs(a.sin_port));
 
-    enum { BARE, CURL, LIBS, CHILD, FORK, INLINE, NVAR };
+    enum { BARE, CURL, LIBS, CHILD, FORK, INLINE, OTHER0, NVAR = OTHER0 + 4 };
     static const char *names[NVAR] = {"bare C (socket + one GET)",
                                       "bare C + libcurl loaded",
                                       "bare C + libcurl, OpenBLAS, LAPACKE",
                                       "bootstrap (isolation=child, default)",
                                       "bootstrap (isolation=fork)",
                                       "bootstrap (isolation=inline)"};
+    const char *names_other[4] = {0};
+    char *other_argv[4][2] = {{0}};
     char curl_path[PATH_MAX + 8], libs_path[PATH_MAX + 8];
     snprintf(curl_path, sizeof curl_path, "%s_curl", self);
     snprintf(libs_path, sizeof libs_path, "%s_libs", self);
     int have[NVAR] = {1, access(curl_path, X_OK) == 0, access(libs_path, X_OK) == 0, 1, 1, 1};
+    for (int i = 0; i < 4 && 3 + i < argc; i++) {
+        if (access(argv[3 + i], X_OK) != 0) {
+            fprintf(stderr, "no bootstrap at %s\n", argv[3 + i]);
+            return 1;
+        }
+        names_other[i] = argv[3 + i];
+        other_argv[i][0] = argv[3 + i];
+        have[OTHER0 + i] = 1;
+    }
     double *t[NVAR];
     for (int v = 0; v < NVAR; v++)
         t[v] = calloc((size_t)runs, sizeof(double));
@@ -171,9 +185,10 @@ int main(int argc, char **argv)
                         : v == LIBS  ? s_one(lfd, libs_argv, NULL, api)
                         : v == CHILD ? s_one(lfd, boot_argv, "child", api)
                         : v == FORK  ? s_one(lfd, boot_argv, "fork", api)
-                                     : s_one(lfd, boot_argv, "inline", api);
+                        : v == INLINE ? s_one(lfd, boot_argv, "inline", api)
+                                      : s_one(lfd, other_argv[v - OTHER0], "child", api);
             if (us < 0) {
-                fprintf(stderr, "run %d of '%s' failed\n", r, names[v]);
+                fprintf(stderr, "run %d of '%s' failed\n", r, v >= OTHER0 ? names_other[v - OTHER0] : names[v]);
                 return 1;
             }
             t[v][r] = us;
@@ -185,7 +200,7 @@ int main(int argc, char **argv)
         if (!have[v])
             continue;
         qsort(t[v], (size_t)runs, sizeof(double), s_cmp);
-        printf("%-40s %10.0f %10.0f %10.0f\n", names[v], t[v][runs / 2], t[v][runs / 10], t[v][runs * 9 / 10]);
+        printf("%-40s %10.0f %10.0f %10.0f\n", v >= OTHER0 ? names_other[v - OTHER0] : names[v], t[v][runs / 2], t[v][runs / 10], t[v][runs * 9 / 10]);
         free(t[v]);
     }
     close(lfd);

@@ -3,7 +3,8 @@
 # other file is Debian's busybox-static (as /bin/sh and /bin/busybox), chrooted
 # into, its bootstrap serves gemm and solve over the Runtime API on 127.0.0.1
 # with no library from the host, and loads a user's kernel module from the
-# task root (_HANDLER=libuser.so) against the layer's OpenBLAS:
+# task root (_HANDLER=libuser.so) that links no BLAS: its cblas_ddot binds to
+# the worker's own (statically linked, exported) OpenBLAS:
 #  - the answers equal those of the host-built bootstrap (gemm's sum to the bit,
 #    solve's exact solution), and a singular system still gets its typed error;
 #  - every file mapped into the worker's processes lies inside the layer.
@@ -27,21 +28,32 @@ if ldd "$host_bootstrap" | grep -q 'libasan\|libubsan'; then
 fi
 
 # Package the layer from this build's bootstrap, with the script the `layer`
-# target runs, with its default extra libraries for kernel modules
-# (WREN_LAYER_EXTRA_LIBS), into this test's own directory (tests may run in
-# parallel).
+# target runs and its default (no extra libraries: WREN_LAYER_EXTRA_LIBS is
+# empty), into this test's own directory (tests may run in parallel).
 "$WREN_SOURCE_DIR/layers/package-layer.sh" --bootstrap "$host_bootstrap" --out "$WREN_TMP/wren-layer.zip" \
-  --stage "$WREN_TMP/stage" --level 1 --extra-lib libopenblas.so.0 --extra-lib liblapacke.so.3 ||
+  --stage "$WREN_TMP/stage" --level 1 ||
   fail "package-layer.sh failed"
 
 # A user's kernel module, as a function package would hold it: loaded through
-# _HANDLER from the task root, it needs libopenblas from the layer's lib/.
+# _HANDLER from the task root. It links no BLAS (only cblas.h at compile time):
+# cblas_ddot must resolve to the worker's exported OpenBLAS.
 pkgflags=$(pkg-config --cflags msgpack openblas)
-blaslibs=$(pkg-config --libs openblas)
 # shellcheck disable=SC2086
 cc -shared -fPIC -O2 -std=c11 -D_GNU_SOURCE -I"$WREN_SOURCE_DIR/include" $pkgflags \
-  "$WREN_SOURCE_DIR/layers/testing/user_kernel.c" -o "$WREN_TMP/libuser.so" $blaslibs ||
+  "$WREN_SOURCE_DIR/layers/testing/user_kernel.c" -o "$WREN_TMP/libuser.so" ||
   fail "cannot build the user kernel module"
+nm -D --undefined-only "$WREN_TMP/libuser.so" | grep -q ' cblas_ddot$' ||
+  fail "libuser.so does not leave cblas_ddot to the worker"
+if readelf -d "$WREN_TMP/libuser.so" | grep -q 'NEEDED.*\(blas\|lapack\)'; then
+  fail "libuser.so links a BLAS of its own"
+fi
+if ! ldd "$host_bootstrap" | grep -q 'libopenblas'; then
+  # A worker with OpenBLAS linked in must offer all of CBLAS and LAPACKE.
+  nm -D --defined-only "$host_bootstrap" >"$WREN_TMP/exports"
+  for sym in cblas_ddot cblas_zgemm LAPACKE_dgesv LAPACKE_zheev dgesv_; do
+    grep -q " $sym\$" "$WREN_TMP/exports" || fail "bootstrap does not export $sym"
+  done
+fi
 
 root=$WREN_TMP/root
 LAYER_MOUNTS_UNDER=$root
