@@ -13,7 +13,9 @@ static void s_usage(FILE *f)
                "\n"
                "Shows how many of JOB's calls are done, failed (by error type) and pending, the\n"
                "job's wall time (first submit to last result), worker time, cold starts and the\n"
-               "kernels' GFLOP count. The job must have been kept (wren map --keep / --store).\n"
+               "kernels' GFLOP count, and what the job would cost on AWS Lambda + S3 at the\n"
+               "public x86_64 and arm64 prices (docs/cost.md). The job must have been kept\n"
+               "(wren map --keep / --store).\n"
                "\n"
                "  --store URL   the store holding the job (default: $WREN_STORE, else\n"
                "                file://~/.cache/wren/store)\n"
@@ -92,11 +94,44 @@ int wren_cmd_status(int argc, char **argv)
         cold += (size_t)c->tm.cold;
     }
     double wall = isfinite(t0) && t1 > t0 ? t1 - t0 : 0;
+    /* The cost: invocations from the manifest (else attempt + 1 of the
+     * status seen), durations from the status objects. */
+    wren__cost_call *cc = calloc(j->n_calls ? j->n_calls : 1, sizeof *cc);
+    if (!cc) {
+        json_decref(types);
+        wren__job_destroy(j);
+        fprintf(stderr, "wren status: out of memory\n");
+        return 1;
+    }
+    for (size_t i = 0; i < j->n_calls; i++) {
+        wren__job_call *c = &j->calls[i];
+        int seen = c->tm.t_start > 0;
+        cc[i] = (wren__cost_call){c->tm.t_submit, c->tm.t_start, c->tm.t_written,
+                                  c->attempts > 0 ? c->attempts : seen ? c->attempt + 1 : 0, c->in_store, c->out_store};
+    }
+    wren_prices px86, parm;
+    wren_prices_default(WREN_ARCH_X86_64, &px86);
+    wren_prices_default(WREN_ARCH_ARM64, &parm);
+    wren_cost cx86, carm;
+    wren__cost_compute(cc, j->n_calls, j->memory_mb, j->has_sdk_s3 ? &j->sdk_s3 : NULL, &px86, &cx86);
+    wren__cost_compute(cc, j->n_calls, j->memory_mb, j->has_sdk_s3 ? &j->sdk_s3 : NULL, &parm, &carm);
+    free(cc);
     if (as_json) {
         json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:O, s:f, s:f, s:f, s:I}", "job", job, "store", store,
                               "calls", (json_int_t)j->n_calls, "done", (json_int_t)done, "failed", (json_int_t)failed,
                               "cancelled", (json_int_t)cancelled, "pending", (json_int_t)pending, "errors", types,
                               "wall_s", wall, "worker_s", busy, "gflop", flops / 1e9, "cold_starts", (json_int_t)cold);
+        json_t *cost = json_pack("{s:I, s:I, s:I, s:i, s:f, s:I, s:I, s:I, s:b, s:f, s:f, s:f, s:f, s:f, s:f}",
+                                 "requests", (json_int_t)cx86.requests, "billed_ms", (json_int_t)cx86.billed_ms,
+                                 "unmeasured", (json_int_t)cx86.unmeasured, "memory_mb", cx86.memory_mb, "gb_s",
+                                 cx86.gb_s, "s3_put", (json_int_t)cx86.s3_put, "s3_get", (json_int_t)cx86.s3_get,
+                                 "s3_list", (json_int_t)cx86.s3_list, "s3_counted", j->has_sdk_s3, "x86_64_usd",
+                                 cx86.total_usd, "x86_64_lambda_usd", cx86.lambda_usd, "arm64_usd", carm.total_usd,
+                                 "arm64_lambda_usd", carm.lambda_usd, "s3_usd", cx86.s3_usd, "wall_s", wall);
+        if (o)
+            json_object_set_new(o, "cost", cost);
+        else
+            json_decref(cost);
         char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
         printf("%s\n", s ? s : "{}");
         free(s);
@@ -114,6 +149,15 @@ int wren_cmd_status(int argc, char **argv)
         if (wall > 0 && flops > 0)
             printf(", %.2f GFLOPS effective", flops / 1e9 / wall);
         printf("\n");
+        printf("cost       %llu Lambda requests, %llu ms billed x %d MB = %.6f GB-s", (unsigned long long)cx86.requests,
+               (unsigned long long)cx86.billed_ms, cx86.memory_mb, cx86.gb_s);
+        if (cx86.unmeasured)
+            printf(" (%llu invocations without a status: duration unknown)", (unsigned long long)cx86.unmeasured);
+        printf("\n           S3: %llu PUT, %llu GET, %llu LIST%s\n", (unsigned long long)cx86.s3_put,
+               (unsigned long long)cx86.s3_get, (unsigned long long)cx86.s3_list,
+               j->has_sdk_s3 ? "" : " (the SDK's share estimated from the layout)");
+        printf("           $%.8f on x86_64, $%.8f on arm64 (Lambda $%.8f / $%.8f, S3 $%.8f), for %.3f s of wall time\n",
+               cx86.total_usd, carm.total_usd, cx86.lambda_usd, carm.lambda_usd, cx86.s3_usd, wall);
     }
     json_decref(types);
     wren__job_destroy(j);

@@ -67,6 +67,11 @@ struct wren_future {
     size_t n_deps;
     char *extra;
     size_t extra_len;
+    /* stragglers and cost */
+    size_t map_first, map_n; /* the map this call belongs to (map_n 0: a reducer) */
+    int backups;             /* speculative attempts launched (not counted against retries) */
+    int out_in_store;        /* the result was read from JOB/CALL/out */
+    uint64_t seen_ns;        /* monotonic time the outcome was seen */
 };
 
 struct wren_executor {
@@ -100,6 +105,11 @@ struct wren_executor {
     size_t frontier;    /* 1 + the highest call index settled from a status */
     size_t last_got;    /* outcomes found by the last polling round */
     uint64_t last_full_ns; /* when a round last listed every pending stretch */
+    int memory_mb;
+    double spec_factor, spec_min_done; /* stragglers (sdk/straggler.c); factor 0: off */
+    uint64_t last_spec_ns;
+    size_t n_speculated;
+    uint64_t n_puts, n_out_gets; /* the SDK's own S3 requests beyond LISTs and status GETs, for the cost */
     char errmsg[512];
 };
 
@@ -327,6 +337,9 @@ int wren_executor_new(const wren_config *cfg_in, wren_executor **out)
     ex->deadline_s = (cfg->timeout_s > 0 ? cfg->timeout_s : 60) + (cfg->deadline_slack_s > 0 ? cfg->deadline_slack_s : 10);
     ex->retries = cfg->retries > 0 ? cfg->retries : 0;
     ex->keep_data = cfg->keep_data;
+    ex->memory_mb = cfg->memory_mb > 0 ? cfg->memory_mb : 1769;
+    ex->spec_factor = cfg->speculate_factor > 0 ? cfg->speculate_factor : 0;
+    ex->spec_min_done = cfg->speculate_min_done;
     ex->progress = cfg->progress;
     ex->progress_user = cfg->progress_user;
     ex->poll_ms = 2;
@@ -445,6 +458,12 @@ static void s_write_manifest(wren_executor *ex)
     json_object_set_new(root, "job", json_string(ex->job));
     json_object_set_new(root, "function", json_string(ex->function));
     json_object_set_new(root, "n_calls", json_integer((json_int_t)ex->n_calls));
+    /* For the cost `wren status` shows: the workers' memory and the SDK's
+     * own S3 requests (the manifest's PUT included). */
+    json_object_set_new(root, "memory_mb", json_integer(ex->memory_mb));
+    json_object_set_new(root, "sdk_s3",
+                        json_pack("{s:I, s:I, s:I}", "put", (json_int_t)(ex->n_puts + 1), "get",
+                                  (json_int_t)(ex->n_gets + ex->n_out_gets), "list", (json_int_t)ex->n_lists));
     for (size_t i = 0; i < ex->n_calls; i++) {
         wren_future *f = ex->calls[i];
         json_t *c = json_pack("{s:s, s:s, s:s, s:i, s:f}", "call", f->call, "kernel", f->kernel, "state",
@@ -479,9 +498,10 @@ void wren_executor_destroy(wren_executor *ex)
     if (!ex)
         return;
     wren__log(WREN_LOG_DEBUG, "wren-sdk",
-              "job %s: %zu calls, %llu polling rounds, %llu LISTs (%.1f ms), %llu status GETs, %zu retried", ex->job,
-              ex->n_calls, (unsigned long long)ex->n_rounds, (unsigned long long)ex->n_lists, (double)ex->list_ns / 1e6,
-              (unsigned long long)ex->n_gets, ex->n_retried);
+              "job %s: %zu calls, %llu polling rounds, %llu LISTs (%.1f ms), %llu status GETs, %zu retried, "
+              "%zu backups",
+              ex->job, ex->n_calls, (unsigned long long)ex->n_rounds, (unsigned long long)ex->n_lists,
+              (double)ex->list_ns / 1e6, (unsigned long long)ex->n_gets, ex->n_retried, ex->n_speculated);
     /* Stop the workers first, so nothing writes to the store while it goes. */
     wren__invoker_destroy(ex->inv);
     wren__aws_destroy(ex->aws);
@@ -569,6 +589,7 @@ static void s_finish_ok(wren_executor *ex, wren_future *f, char *result, size_t 
     f->result = result;
     f->result_len = len;
     f->tm.t_seen = wren_now_s();
+    f->seen_ns = wren_mono_ns();
     free(f->args_b64);
     f->args_b64 = NULL;
     ex->n_done++;
@@ -716,6 +737,7 @@ static int s_set_args(wren_executor *ex, wren_future *f, const char *data, size_
         return rc;
     }
     f->args_in_store = 1;
+    ex->n_puts++;
     return WREN_OK;
 }
 
@@ -740,6 +762,8 @@ static int s_map_raw(wren_executor *ex, const char *kernel, const char *const *a
         if ((rc = s_new_future(ex, kernel, &f)) != WREN_OK)
             return rc;
         futures[i] = f;
+        f->map_first = ex->n_calls - 1 - i;
+        f->map_n = n;
         rc = s_set_args(ex, f, args ? args[i] : NULL, sizes ? sizes[i] : 0);
         if (rc == WREN_OK)
             rc = s_send(ex, f);
@@ -958,10 +982,13 @@ static void s_settle(wren_executor *ex, wren_future *f)
             snprintf(want, sizeof want, "%s/%s/out", ex->job, f->call);
             wren_buf ob;
             wren_buf_init(&ob, S_RESULT_MAX);
-            if (strcmp(st.result_key, want) != 0)
+            if (strcmp(st.result_key, want) != 0) {
                 rc = WREN_EPROTO;
-            else
+            } else {
                 rc = wren_store_get(ex->store, want, &ob);
+                ex->n_out_gets++;
+                f->out_in_store = 1;
+            }
             if (rc != WREN_OK) {
                 wren_buf_clean_up(&ob);
                 char msg[300];
@@ -977,7 +1004,7 @@ static void s_settle(wren_executor *ex, wren_future *f)
             ex->frontier = f->index + 1;
     } else if (st.attempt < f->attempt) {
         /* The failure of an attempt already superseded by a retry. */
-    } else if (wren__error_retryable(st.error_type) && f->attempt < ex->retries && !f->invoking) {
+    } else if (wren__error_retryable(st.error_type) && f->attempt - f->backups < ex->retries && !f->invoking) {
         f->tm.t_start = f->tm.t_setup = f->tm.t_kernel = f->tm.t_written = 0;
         if (s_retry(ex, f) != WREN_OK)
             s_finish_err(ex, f, WREN_ENOMEM, "Wren.InvokeError", "could not re-invoke", NULL);
@@ -985,6 +1012,53 @@ static void s_settle(wren_executor *ex, wren_future *f)
         s_finish_err(ex, f, wren__error_status(st.error_type), st.error_type, st.error_message, st.log_tail);
     }
     wren__status_clean_up(&st);
+}
+
+/* Backups for stragglers, looked for at most every 50 ms: per map, the
+ * pending calls running longer than spec_factor x the median of its finished
+ * calls get one more attempt. The first outcome wins (s_settle ignores the
+ * other), and a backup does not use up a retry. */
+static void s_speculate(wren_executor *ex, uint64_t now)
+{
+    if (ex->spec_factor <= 0 || now - ex->last_spec_ns < 50000000u || ex->n_done + ex->n_failed == ex->n_calls)
+        return;
+    ex->last_spec_ns = now;
+    for (size_t first = 0; first < ex->n_calls;) {
+        size_t n = ex->calls[first]->map_n;
+        if (n == 0 || first + n > ex->n_calls) {
+            first++;
+            continue;
+        }
+        size_t pending = 0;
+        for (size_t i = first; i < first + n; i++)
+            pending += ex->calls[i]->state == WREN_FUTURE_PENDING;
+        wren__spec_call *sc = pending ? malloc(n * sizeof *sc) : NULL;
+        unsigned char *want = pending ? calloc(n, 1) : NULL;
+        if (sc && want) {
+            for (size_t i = 0; i < n; i++) {
+                const wren_future *f = ex->calls[first + i];
+                sc[i].done_s = f->state == WREN_FUTURE_DONE ? (double)(f->seen_ns - f->sent_ns) / 1e9 : -1;
+                sc[i].running_s = f->state == WREN_FUTURE_PENDING && f->started && !f->invoking && !f->backups
+                                      ? (double)(now - f->sent_ns) / 1e9
+                                      : -1;
+            }
+            if (wren__stragglers(sc, n, ex->spec_factor, ex->spec_min_done, want)) {
+                for (size_t i = 0; i < n; i++) {
+                    wren_future *f = ex->calls[first + i];
+                    if (!want[i])
+                        continue;
+                    f->backups++;
+                    f->attempt++;
+                    ex->n_speculated++;
+                    if (s_send(ex, f) != WREN_OK)
+                        s_finish_err(ex, f, WREN_ENOMEM, "Wren.InvokeError", "could not invoke a backup", NULL);
+                }
+            }
+        }
+        free(sc);
+        free(want);
+        first += n;
+    }
 }
 
 /* One polling round: one LIST, then deadlines and reducers. Returns how many
@@ -1070,7 +1144,7 @@ static size_t s_poll(wren_executor *ex)
         uint64_t base = f->sent_ns > ex->last_outcome_ns ? f->sent_ns : ex->last_outcome_ns;
         if (f->invoking || now < base + limit)
             continue;
-        if (f->attempt < ex->retries) {
+        if (f->attempt - f->backups < ex->retries) {
             if (s_retry(ex, f) != WREN_OK)
                 s_finish_err(ex, f, WREN_ENOMEM, "Wren.InvokeError", "could not re-invoke", NULL);
             continue;
@@ -1080,6 +1154,7 @@ static size_t s_poll(wren_executor *ex)
                  ex->job, ex->deadline_s, f->attempt);
         s_finish_err(ex, f, WREN_ETIMEDOUT, "Wren.Timeout", msg, NULL);
     }
+    s_speculate(ex, now);
     size_t got = ex->n_done + ex->n_failed - before;
     ex->last_got = got;
     if (got)
@@ -1277,4 +1352,32 @@ int wren_plot_executor(wren_executor *ex, const char *timeline_svg, const char *
         rc = wren__plot_gflops(pc, n, ex->job, gflops_svg);
     free(pc);
     return rc;
+}
+
+/* ---- cost ---------------------------------------------------------------------- */
+
+int wren_job_cost(const wren_executor *ex, const wren_prices *prices, wren_cost *out)
+{
+    if (!ex || !out)
+        return WREN_EINVAL;
+    wren__cost_call *cc = calloc(ex->n_calls ? ex->n_calls : 1, sizeof *cc);
+    if (!cc)
+        return WREN_ENOMEM;
+    for (size_t i = 0; i < ex->n_calls; i++) {
+        const wren_future *f = ex->calls[i];
+        /* t_submit of the first invoke is not kept: the latest one is (the
+         * wall time is the job's anyway, from t_first below). */
+        cc[i] = (wren__cost_call){f->tm.t_submit, f->tm.t_start, f->tm.t_written, f->attempts, f->args_in_store,
+                                  f->out_in_store};
+    }
+    wren__s3_counts sdk = {ex->n_puts, ex->n_gets + ex->n_out_gets, ex->n_lists};
+    wren__cost_compute(cc, ex->n_calls, ex->memory_mb, &sdk, prices, out);
+    /* The wall time from the executor's first invoke, not a retried call's. */
+    double t1 = 0;
+    for (size_t i = 0; i < ex->n_calls; i++)
+        if (cc[i].t_written > t1)
+            t1 = cc[i].t_written;
+    out->wall_s = ex->t_first > 0 && t1 > ex->t_first ? t1 - ex->t_first : 0;
+    free(cc);
+    return WREN_OK;
 }

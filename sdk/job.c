@@ -14,13 +14,31 @@ typedef struct s_list {
     char **keys;
     size_t n, cap;
     size_t prefix_len;
+    size_t *ins; /* calls whose arguments are at JOB/CALL/in (for the cost) */
+    size_t n_ins, cap_ins;
 } s_list;
+
+static int s_parse_call(const char *s, size_t *idx);
 
 static int s_collect(const char *key, uint64_t size, void *user)
 {
     s_list *l = user;
     (void)size;
     size_t klen = strlen(key);
+    size_t idx;
+    if (klen == l->prefix_len + 8 + 3 && !strcmp(key + l->prefix_len + 8, "/in") &&
+        s_parse_call(key + l->prefix_len, &idx)) {
+        if (l->n_ins == l->cap_ins) {
+            size_t cap = l->cap_ins ? l->cap_ins * 2 : 64;
+            size_t *p = realloc(l->ins, cap * sizeof *p);
+            if (!p)
+                return 1;
+            l->ins = p;
+            l->cap_ins = cap;
+        }
+        l->ins[l->n_ins++] = idx;
+        return 0;
+    }
     if (klen != l->prefix_len + 8 + 7 || strcmp(key + l->prefix_len + 8, "/status"))
         return 0;
     if (l->n == l->cap) {
@@ -124,6 +142,18 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
         if ((rc = s_grow(j, json_array_size(calls))) != WREN_OK)
             goto cleanup;
         j->has_manifest = 1;
+        json_t *mem = json_object_get(man, "memory_mb");
+        j->memory_mb = json_is_integer(mem) && json_integer_value(mem) > 0 && json_integer_value(mem) <= 1 << 20
+                           ? (int)json_integer_value(mem)
+                           : 0;
+        json_t *s3 = json_object_get(man, "sdk_s3");
+        json_t *put = json_object_get(s3, "put"), *get = json_object_get(s3, "get"), *lst = json_object_get(s3, "list");
+        if (json_is_integer(put) && json_is_integer(get) && json_is_integer(lst) && json_integer_value(put) >= 0 &&
+            json_integer_value(get) >= 0 && json_integer_value(lst) >= 0) {
+            j->has_sdk_s3 = 1;
+            j->sdk_s3 = (wren__s3_counts){(uint64_t)json_integer_value(put), (uint64_t)json_integer_value(get),
+                                          (uint64_t)json_integer_value(lst)};
+        }
         for (size_t i = 0; i < j->n_calls; i++) {
             json_t *c = json_array_get(calls, i);
             wren__job_call *jc = &j->calls[i];
@@ -139,6 +169,10 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
             s_set(&jc->error_message, json_string_value(json_object_get(e, "message")));
             json_t *ts = json_object_get(c, "t_submit");
             jc->tm.t_submit = json_is_number(ts) ? json_number_value(ts) : 0;
+            json_t *at = json_object_get(c, "attempts");
+            jc->attempts = json_is_integer(at) && json_integer_value(at) > 0 && json_integer_value(at) < 1000000
+                               ? (int)json_integer_value(at)
+                               : 0;
         }
     }
     char prefix[160];
@@ -161,9 +195,9 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
         if ((rc = s_grow(j, idx + 1)) != WREN_OK)
             goto cleanup;
         wren__job_call *jc = &j->calls[idx];
-        /* The manifest's host-side verdict (cancelled, timed out) stands. */
-        if (j->has_manifest && jc->state != WREN_FUTURE_DONE && jc->state != WREN_FUTURE_PENDING)
-            continue;
+        /* The manifest's host-side verdict (cancelled, timed out) stands;
+         * the status still gives the timings (for the cost). */
+        int verdict = j->has_manifest && jc->state != WREN_FUTURE_DONE && jc->state != WREN_FUTURE_PENDING;
         wren_buf_reset(&b);
         wren__status s;
         if (wren_store_get(st, l.keys[k], &b) != WREN_OK || wren__status_parse(b.data, b.len, &s) != WREN_OK)
@@ -179,8 +213,11 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
         jc->tm.cold = s.cold;
         if (s.t_submit > 0)
             jc->tm.t_submit = s.t_submit;
-        if (s.ok) {
+        if (verdict) {
+            /* timings only */
+        } else if (s.ok) {
             jc->state = WREN_FUTURE_DONE;
+            jc->out_store = s.result_key != NULL;
             if (load_results) {
                 if (s.has_result_b64) {
                     jc->result = s.result;
@@ -203,6 +240,9 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
         }
         wren__status_clean_up(&s);
     }
+    for (size_t k = 0; k < l.n_ins; k++)
+        if (l.ins[k] < j->n_calls)
+            j->calls[l.ins[k]].in_store = 1;
     *out = j;
     j = NULL;
     rc = WREN_OK;
@@ -210,6 +250,7 @@ cleanup:
     for (size_t k = 0; k < l.n; k++)
         free(l.keys[k]);
     free(l.keys);
+    free(l.ins);
     json_decref(man);
     wren_buf_clean_up(&b);
     wren__job_destroy(j);

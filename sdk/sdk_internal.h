@@ -44,6 +44,26 @@ int wren__error_status(const char *error_type);
 /* True for error types worth another attempt (crash, timeouts, store errors). */
 int wren__error_retryable(const char *error_type);
 
+/* ---- cost (sdk/cost.c) ------------------------------------------------------ */
+
+typedef struct wren__cost_call {
+    double t_submit;        /* host submit (0: unknown) */
+    double t_start, t_written; /* of the status seen; 0: none */
+    int invocations;        /* attempts made (retries and backups included) */
+    int in_store;           /* the arguments were at JOB/CALL/in */
+    int out_store;          /* the result was at JOB/CALL/out */
+} wren__cost_call;
+
+typedef struct wren__s3_counts {
+    uint64_t put, get, list;
+} wren__s3_counts;
+
+/* Billed milliseconds of one invocation (0 when the times are unknown). */
+uint64_t wren__billed_ms(double t_start, double t_written);
+/* sdk: the SDK's own S3 requests as counted; NULL: estimated from the calls. */
+void wren__cost_compute(const wren__cost_call *calls, size_t n, int memory_mb, const wren__s3_counts *sdk,
+                        const wren_prices *prices, wren_cost *out);
+
 /* ---- jobs read back from a store (for `wren status/results/plot`) ---------- */
 
 typedef struct wren__job_call {
@@ -56,6 +76,9 @@ typedef struct wren__job_call {
     size_t result_len;
     wren_timings tm;
     int attempt;
+    int attempts;  /* invocations made, from the manifest; 0: unknown */
+    int in_store;  /* JOB/CALL/in exists */
+    int out_store; /* the status names JOB/CALL/out */
 } wren__job_call;
 
 typedef struct wren__job {
@@ -63,6 +86,9 @@ typedef struct wren__job {
     wren__job_call *calls; /* in call order */
     size_t n_calls;
     int has_manifest;
+    int memory_mb;          /* from the manifest; 0: unknown */
+    int has_sdk_s3;         /* the manifest counted the SDK's S3 requests */
+    wren__s3_counts sdk_s3;
 } wren__job;
 
 /* Reads JOB's manifest (if any) and every status object under JOB/ in the
@@ -70,6 +96,20 @@ typedef struct wren__job {
 int wren__job_load(const char *store_url, const char *job, int load_results, wren__job **out, char *err,
                    size_t err_size);
 void wren__job_destroy(wren__job *job);
+
+/* ---- stragglers (sdk/straggler.c) ------------------------------------------- */
+
+typedef struct wren__spec_call {
+    double done_s;    /* a finished call: invoke to outcome seen, seconds; < 0: not finished */
+    double running_s; /* a pending call that may get a backup: since its invoke; < 0: not eligible */
+} wren__spec_call;
+
+/* Median of v[0..n) (sorts v); 0 when n is 0. */
+double wren__median(double *v, size_t n);
+/* Sets want[i] (1/0) for the calls of one map running longer than factor x
+ * the median of its finished calls, once at least min_done (a fraction; 0 or
+ * out of (0, 1]: 0.5) of them finished. Returns how many were picked. */
+size_t wren__stragglers(const wren__spec_call *c, size_t n, double factor, double min_done, unsigned char *want);
 
 /* ---- plots ---------------------------------------------------------------- */
 

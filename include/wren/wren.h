@@ -121,6 +121,13 @@ typedef struct wren_config {
     const char *log_path;         /* local: worker logs; NULL: a file in the executor's temp dir */
     wren_progress_fn progress;
     void *progress_user;
+    /* Stragglers (docs/sdk.md): when a call has run longer than
+     * speculate_factor x the median worker duration of finished calls of the
+     * same map, a backup invocation (the next attempt) is launched; the first
+     * outcome wins. 0: off. Only once at least speculate_min_done (a fraction,
+     * 0: 0.5) of that map's calls have finished, and one backup per call. */
+    double speculate_factor;
+    double speculate_min_done;
 } wren_config;
 
 void wren_config_init(wren_config *cfg);
@@ -258,6 +265,37 @@ const msgpack_object *wren_result_get(const msgpack_object *map, const char *key
 /* Reads a number (integer or float) at key; WREN_ENOTFOUND / WREN_EBADINPUT. */
 int wren_result_double(const msgpack_object *map, const char *key, double *out);
 int wren_result_int(const msgpack_object *map, const char *key, int64_t *out);
+
+/* ---- cost (docs/cost.md) ---------------------------------------------------
+ * What a job would cost on AWS Lambda + S3. Prices are per unit in US dollars;
+ * wren_prices_default gives the public us-east-1 prices stated in docs/cost.md. */
+
+typedef enum wren_arch { WREN_ARCH_X86_64 = 0, WREN_ARCH_ARM64 = 1 } wren_arch;
+
+typedef struct wren_prices {
+    double gb_s_usd;     /* per GB-second of billed duration */
+    double request_usd;  /* per Lambda invocation */
+    double s3_put_usd;   /* per S3 PUT, COPY, POST or LIST request */
+    double s3_get_usd;   /* per S3 GET (and other) request */
+} wren_prices;
+void wren_prices_default(wren_arch arch, wren_prices *out);
+
+typedef struct wren_cost {
+    uint64_t requests;      /* Lambda invocations: every attempt, retries and backups included */
+    uint64_t billed_ms;     /* sum of the calls' durations (status t_start..t_written), each rounded up to 1 ms */
+    uint64_t unmeasured;    /* invocations with no status seen (their duration is not in billed_ms) */
+    int memory_mb;
+    double gb_s;            /* billed_ms / 1000 x memory_mb / 1024 */
+    uint64_t s3_put, s3_get, s3_list; /* SDK and workers together (docs/cost.md says which are estimated) */
+    double wall_s;          /* first submit to last outcome written */
+    double lambda_usd;      /* requests and GB-seconds */
+    double s3_usd;
+    double total_usd;
+} wren_cost;
+
+/* The cost of every call made so far by this executor at `prices` (NULL: the
+ * x86_64 defaults). */
+int wren_job_cost(const wren_executor *ex, const wren_prices *prices, wren_cost *out);
 
 /* ---- plots --------------------------------------------------------------- */
 
