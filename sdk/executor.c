@@ -291,9 +291,10 @@ int wren_executor_new(const wren_config *cfg_in, wren_executor **out)
      * endpoint and a signer: resolve those into a config, then go the same way. */
     wren_config aws_cfg;
     if (cfg->backend == WREN_BACKEND_AWS || wren__aws_wanted(cfg)) {
-        rc = wren__aws_new(cfg, &aws_cfg, &ex->aws, ex->errmsg, sizeof ex->errmsg);
+        char aws_err[256] = "";
+        rc = wren__aws_new(cfg, &aws_cfg, &ex->aws, aws_err, sizeof aws_err);
         if (rc != WREN_OK) {
-            s_err(ex, "%s", ex->errmsg);
+            s_err(ex, "%s", aws_err);
             goto cleanup;
         }
         cfg = &aws_cfg;
