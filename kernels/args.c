@@ -34,7 +34,8 @@ static void s_msg(char *msg, size_t size, const char *fmt, ...)
 static int s_str_eq(const msgpack_object *o, const char *s)
 {
     size_t n = strlen(s);
-    return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n && memcmp(o->via.str.ptr, s, n) == 0;
+    /* msgpack-c gives an empty str a NULL ptr: no memcmp (nonnull) for n == 0. */
+    return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n && (n == 0 || memcmp(o->via.str.ptr, s, n) == 0);
 }
 
 const msgpack_object *wren_arg(const msgpack_object *map, const char *key)
@@ -165,7 +166,8 @@ int wren_array_parse(const msgpack_object *obj, wren_array_view *out, char *msg,
     if (!found) {
         if (dtype->type == MSGPACK_OBJECT_STR)
             s_msg(msg, msg_size, "unknown dtype '%.*s' (f64, f32, i64, i32, u8)",
-                  (int)(dtype->via.str.size > 32 ? 32 : dtype->via.str.size), dtype->via.str.ptr);
+                  (int)(dtype->via.str.size > 32 ? 32 : dtype->via.str.size),
+                  dtype->via.str.size ? dtype->via.str.ptr : "");
         else
             s_msg(msg, msg_size, "dtype must be a string (f64, f32, i64, i32, u8)");
         return WREN_EBADINPUT;

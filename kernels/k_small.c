@@ -125,9 +125,10 @@ int wren__k_fail(const msgpack_object *args, msgpack_packer *out, wren_ctx *ctx)
         return wren_ctx_fail(ctx, "BadInput", "fail: type and message must be strings");
     char t[WREN_CTX_ERROR_TYPE_BYTES];
     size_t n = type_len < sizeof t - 1 ? type_len : sizeof t - 1;
-    memcpy(t, type, n);
+    if (n) /* an empty msgpack str may have a NULL ptr */
+        memcpy(t, type, n);
     t[n] = '\0';
-    return wren_ctx_fail(ctx, t, "%.*s", message_len > 2000 ? 2000 : (int)message_len, message);
+    return wren_ctx_fail(ctx, t, "%.*s", message_len > 2000 ? 2000 : (int)message_len, message_len ? message : "");
 }
 
 /* ---- crash --------------------------------------------------------------- */
@@ -164,5 +165,5 @@ int wren__k_crash(const msgpack_object *args, msgpack_packer *out, wren_ctx *ctx
     if (len == 4 && !memcmp(how, "exit", 4))
         _exit((int)code);
     return wren_ctx_fail(ctx, "BadInput", "crash: how must be \"segv\", \"abort\" or \"exit\", not \"%.*s\"",
-                         len > 32 ? 32 : (int)len, how);
+                         len > 32 ? 32 : (int)len, len ? how : "");
 }

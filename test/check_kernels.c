@@ -404,6 +404,15 @@ START_TEST(test_args_typed_getters)
     ck_assert_int_eq(wren_arg_str(&m, "absent", &s, &n, "dflt"), WREN_OK);
     ck_assert_str_eq(s, "dflt");
     ck_assert_uint_eq(n, 4);
+    /* An empty key (msgpack-c gives it a NULL ptr) is found without UB
+     * (fuzz/corpus/arrays/crash-wren-arg-empty-key-memcmp-null). */
+    msgpack_object e;
+    ck_assert_int_eq(wren_msgpack_unpack_one("\x82\xa0\xa1\xff\x00\x00", 6, &z, &e), WREN_OK);
+    const msgpack_object *ev = wren_arg(&e, "");
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_int_eq(ev->type, MSGPACK_OBJECT_STR);
+    ck_assert_uint_eq(ev->via.str.size, 1);
+    ck_assert_ptr_null(wren_arg(&e, "x"));
     /* Not a map: every key is absent. */
     ck_assert_ptr_null(wren_arg(&m.via.map.ptr[0].val, "i"));
     ck_assert_ptr_null(wren_arg(NULL, "i"));
@@ -678,6 +687,14 @@ START_TEST(test_sleep_fail_and_bad_args)
     s_res_clean_up(&r);
     s_call_json(&r, "fail", "null");
     s_assert_error(&r, "Wren.KernelError", "fail kernel called");
+    s_res_clean_up(&r);
+    /* Empty strings (NULL ptr in msgpack-c) are fine too. */
+    s_call_json(&r, "fail", "{\"type\": \"\", \"message\": \"\"}");
+    s_assert_error(&r, "Wren.KernelError", "");
+    ck_assert_str_eq(r.ctx.error_message, "");
+    s_res_clean_up(&r);
+    s_call_json(&r, "crash", "{\"how\": \"\"}");
+    s_assert_error(&r, "Wren.BadInput", "not \"\"");
     s_res_clean_up(&r);
     s_call_json(&r, "fail", "{\"type\": 3}");
     s_assert_error(&r, "Wren.BadInput", "fail: type and message must be strings");

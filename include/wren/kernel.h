@@ -94,7 +94,8 @@ const msgpack_object *wren_arg(const msgpack_object *map, const char *key);
  * wanted; doubles with an integral value where integers are wanted. */
 int wren_arg_int(const msgpack_object *map, const char *key, int64_t *out, int64_t dflt);
 int wren_arg_double(const msgpack_object *map, const char *key, double *out, double dflt);
-/* The string is not NUL-terminated: use the length. */
+/* The string is not NUL-terminated: use the length. An empty string may come
+ * back as NULL with length 0 (msgpack-c's way): test the length first. */
 int wren_arg_str(const msgpack_object *map, const char *key, const char **out, size_t *len, const char *dflt);
 
 /* ---- numeric arrays: {dtype, shape, data: bin}, little-endian, row-major -- */
