@@ -26,6 +26,8 @@ const char wren__cli_exec_help[] =
     "  --retries N          re-invocations of crashed or timed-out calls (default 0)\n"
     "  --memory MB          worker memory (default 1769)\n"
     "  --inline-bytes N     arguments larger than this go through the store (default 262144)\n"
+    "  --speculate F        back up a call running F x longer than the median of its map's\n"
+    "                       finished calls, once half of them finished (default 0: off)\n"
     "  --quiet              no progress bar (it shows only when stderr is a terminal)\n";
 
 static int s_num(const char *s, double lo, double hi, double *out)
@@ -51,7 +53,8 @@ int wren__cli_exec_arg(int argc, char **argv, int *i, wren__cli_exec *x)
     }
     static const char *const with_value[] = {"--store",       "--job",    "--endpoint", "--function",
                                              "--bootstrap",   "--handler", "--task-root", "--concurrency",
-                                             "--timeout",     "--retries", "--memory",    "--inline-bytes"};
+                                             "--timeout",     "--retries", "--memory",    "--inline-bytes",
+                                             "--speculate"};
     size_t k = 0;
     for (; k < sizeof with_value / sizeof *with_value; k++)
         if (!strcmp(o, with_value[k]))
@@ -111,6 +114,11 @@ int wren__cli_exec_arg(int argc, char **argv, int *i, wren__cli_exec *x)
         if (s_num(v, 1, 6e6, &d))
             break;
         x->cfg.inline_threshold_bytes = (size_t)d;
+        return 1;
+    case 12:
+        if (s_num(v, 0, 1000, &d))
+            break;
+        x->cfg.speculate_factor = d;
         return 1;
     }
     fprintf(stderr, "wren %s: bad value '%s' for %s\n", argv[0], v, o);
