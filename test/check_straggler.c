@@ -133,6 +133,19 @@ static double s_run(double factor, int *backups, uint64_t *requests)
     wren_cost cost;
     ck_assert_int_eq(wren_job_cost(ex, NULL, &cost), WREN_OK);
     ck_assert_uint_eq(cost.requests, 8 + (uint64_t)attempts);
+    /* Durations from the statuses read: 8 x 300 ms of warm-up and at least
+     * 50 ms per call (the winners); the losers' durations are not known. */
+    ck_assert_uint_ge(cost.billed_ms, 8 * 300 + S_N * 50);
+    ck_assert_uint_lt(cost.billed_ms, 8 * 300 + S_N * 50 + (8 + S_N) * 200 + (factor == 0 ? S_SLOW * S_SLOW_MS : 0));
+    ck_assert_uint_eq(cost.unmeasured, (uint64_t)(attempts - S_N));
+    ck_assert_int_eq(cost.memory_mb, 1769);
+    ck_assert_double_eq_tol(cost.gb_s, (double)cost.billed_ms / 1000 * 1769 / 1024, 1e-9);
+    /* Workers: one status PUT per invocation (results inline, no arguments
+     * in the store); the SDK: at least one status GET per call, some LISTs. */
+    ck_assert_uint_eq(cost.s3_put, cost.requests);
+    ck_assert_uint_ge(cost.s3_get, 8 + S_N);
+    ck_assert_uint_ge(cost.s3_list, 2);
+    ck_assert_double_gt(cost.wall_s, 0.3);
     *backups = attempts - S_N;
     *requests = cost.requests;
     wren_executor_destroy(ex);
