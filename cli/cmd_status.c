@@ -152,7 +152,7 @@ int wren_cmd_status(int argc, char **argv)
         printf("cost       %llu Lambda requests, %llu ms billed x %d MB = %.6f GB-s", (unsigned long long)cx86.requests,
                (unsigned long long)cx86.billed_ms, cx86.memory_mb, cx86.gb_s);
         if (cx86.unmeasured)
-            printf(" (%llu invocations without a status: duration unknown)", (unsigned long long)cx86.unmeasured);
+            printf(" (+ unknown duration of %llu earlier attempts without a status)", (unsigned long long)cx86.unmeasured);
         printf("\n           S3: %llu PUT, %llu GET, %llu LIST%s\n", (unsigned long long)cx86.s3_put,
                (unsigned long long)cx86.s3_get, (unsigned long long)cx86.s3_list,
                j->has_sdk_s3 ? "" : " (the SDK's share estimated from the layout)");
