@@ -11,5 +11,6 @@ int wren_cmd_status(int argc, char **argv);
 int wren_cmd_results(int argc, char **argv);
 int wren_cmd_plot(int argc, char **argv);
 int wren_cmd_kernels(int argc, char **argv);
+int wren_cmd_deploy(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const s_command s_commands[] = {
     {"results", wren_cmd_results, "print a job's results as JSON lines, in order"},
     {"plot", wren_cmd_plot, "write a job's timeline and GFLOPS plots as SVG"},
     {"kernels", wren_cmd_kernels, "list the kernels a worker has, with their docs"},
+    {"deploy", wren_cmd_deploy, "make or update the role, bucket, layer and function on AWS Lambda"},
 };
 
 static void s_usage(FILE *f)
