@@ -82,7 +82,7 @@ const char *wren_args_data(const wren_args *a, size_t *size_bytes);
 
 typedef enum wren_backend {
     WREN_BACKEND_LOCAL = 0, /* the embedded emulator, or invoke_url if set */
-    WREN_BACKEND_AWS = 1    /* AWS Lambda + S3 (not in this build: WREN_EINVAL) */
+    WREN_BACKEND_AWS = 1    /* AWS Lambda + S3 (docs/aws.md); also chosen by WREN_BACKEND=aws */
 } wren_backend;
 
 /* Called from wren_wait / wren_future_result whenever counts change. */
