@@ -106,10 +106,10 @@ if run submit "$bin/bench_submit" "${sub[@]}"; then
 fi
 
 # GEMM efficiency: the kernel through the registry vs bare dgemm, one thread.
-if [ $full = 1 ]; then gemm=(); else gemm=(--sizes 1024 --runs 3 --loops 1); fi
+if [ $full = 1 ]; then gemm=(); else gemm=(--sizes 1024 --runs 5 --loops 2); fi
 if run gemm "$bin/bench_gemm" "${gemm[@]}"; then
-    while read -r n k b ratio e2e e2eratio _; do
-        row "GEMM n=$n (1 thread), kernel GFLOPS" "$k" "bare dgemm $b GFLOPS: kernel $ratio of bare; end-to-end call $e2e ($e2eratio)"
+    while read -r n k b ratio e2e e2eratio best; do
+        row "GEMM n=$n (1 thread), kernel GFLOPS" "$k" "bare dgemm $b GFLOPS: kernel $ratio of bare (best runs $best); end-to-end call $e2e ($e2eratio)"
     done < <(awk '$1 ~ /^[0-9]+$/' "$logs/gemm.txt")
 fi
 
