@@ -107,7 +107,7 @@ struct wren_executor {
     uint64_t last_full_ns; /* when a round last listed every pending stretch */
     int memory_mb;
     double spec_factor, spec_min_done; /* stragglers (sdk/straggler.c); factor 0: off */
-    uint64_t last_spec_ns;
+    uint64_t last_spec_ns, spec_every_ns;
     size_t n_speculated;
     uint64_t n_puts, n_out_gets; /* the SDK's own S3 requests beyond LISTs and status GETs, for the cost */
     char errmsg[512];
@@ -1015,21 +1015,26 @@ static void s_settle(wren_executor *ex, wren_future *f)
     wren__status_clean_up(&st);
 }
 
-/* Backups for stragglers, looked for at most every 50 ms: per map, the
+/* Backups for stragglers, looked for at most every 50 ms (or 20x as long as
+ * the last look took, so a huge map's sort stays under ~5% of the time): per map, the
  * pending calls running longer than spec_factor x the median of its finished
  * calls get one more attempt. The first outcome wins (s_settle ignores the
  * other), and a backup does not use up a retry. */
 static void s_speculate(wren_executor *ex, uint64_t now)
 {
-    if (ex->spec_factor <= 0 || now - ex->last_spec_ns < 50000000u || ex->n_done + ex->n_failed == ex->n_calls)
+    if (ex->spec_factor <= 0 || now - ex->last_spec_ns < ex->spec_every_ns || ex->n_done + ex->n_failed == ex->n_calls)
         return;
     ex->last_spec_ns = now;
     for (size_t first = 0; first < ex->n_calls;) {
-        size_t n = ex->calls[first]->map_n;
-        if (n == 0 || first + n > ex->n_calls) {
+        if (!ex->calls[first]->map_n) { /* a reducer */
             first++;
             continue;
         }
+        /* The map's calls: those made by the wren_map that made this one
+         * (fewer than it asked for if it stopped early). */
+        size_t n = 1;
+        while (first + n < ex->n_calls && ex->calls[first + n]->map_n && ex->calls[first + n]->map_first == first)
+            n++;
         size_t pending = 0;
         for (size_t i = first; i < first + n; i++)
             pending += ex->calls[i]->state == WREN_FUTURE_PENDING;
@@ -1060,6 +1065,8 @@ static void s_speculate(wren_executor *ex, uint64_t now)
         free(want);
         first += n;
     }
+    uint64_t took = wren_mono_ns() - now;
+    ex->spec_every_ns = 20 * took > 50000000u ? 20 * took : 50000000u;
 }
 
 /* One polling round: one LIST, then deadlines and reducers. Returns how many
