@@ -297,34 +297,46 @@ int main(void)
         wren__log(WREN_LOG_ERROR, S_TAG, "AWS_LAMBDA_RUNTIME_API is not set: run me under Lambda or `wren emulator`");
         return 1;
     }
-    int rc = wren_runtime_new(api, &w.rt);
-    if (rc != WREN_OK) {
-        wren__log(WREN_LOG_ERROR, S_TAG, "cannot use AWS_LAMBDA_RUNTIME_API=%s: %s", api, wren_strerror(rc));
-        return 1;
-    }
+    /* The kernel child is forked before the Runtime API client exists: the
+     * fork is then cheaper (curl_global_init's ~0.8 ms of OpenSSL set-up has
+     * not yet dirtied the heap the fork must share and the parent then
+     * copies page by page), and the child runs in parallel with that set-up.
+     * The child never uses the parent's client (a kernel that reaches the
+     * store initialises libcurl in the child on first use). Init errors are
+     * reported once the client exists. */
+    const char *init_type = NULL;
     const char *handler = getenv("_HANDLER");
     const char *task_root = getenv("LAMBDA_TASK_ROOT");
-    rc = wren__kernels_from_handler(task_root, handler, msg, sizeof msg);
-    if (rc != WREN_OK)
-        return s_init_error(w.rt,
-                            rc == WREN_EEXIST                            ? "Wren.DuplicateKernel"
-                            : rc == WREN_EINVAL || rc == WREN_ENOTFOUND ? "Wren.BadHandler"
-                                                                         : "Wren.InitError",
-                            msg);
-    wren__kernels_set_blas_threads();
-
-    wren__isolation iso;
-    const char *iso_name = getenv("WREN_ISOLATION");
-    if (wren__isolation_parse(iso_name && *iso_name ? iso_name : NULL, &iso) != WREN_OK) {
-        snprintf(msg, sizeof msg, "WREN_ISOLATION=%s: expected child, fork or inline", iso_name);
-        return s_init_error(w.rt, "Wren.InitError", msg);
+    int rc = wren__kernels_from_handler(task_root, handler, msg, sizeof msg);
+    if (rc != WREN_OK) {
+        init_type = rc == WREN_EEXIST                            ? "Wren.DuplicateKernel"
+                    : rc == WREN_EINVAL || rc == WREN_ENOTFOUND ? "Wren.BadHandler"
+                                                                 : "Wren.InitError";
+    } else {
+        wren__kernels_set_blas_threads();
+        wren__isolation iso;
+        const char *iso_name = getenv("WREN_ISOLATION");
+        if (wren__isolation_parse(iso_name && *iso_name ? iso_name : NULL, &iso) != WREN_OK) {
+            snprintf(msg, sizeof msg, "WREN_ISOLATION=%s: expected child, fork or inline", iso_name);
+            init_type = "Wren.InitError";
+        } else if (wren_random_hex(w.instance + 2, 16) != WREN_OK) {
+            snprintf(msg, sizeof msg, "no randomness for the instance id");
+            init_type = "Wren.InitError";
+        } else if (wren__sup_new(iso, wren__run_kernel, NULL, &w.sup) != WREN_OK) {
+            snprintf(msg, sizeof msg, "cannot start the kernel process (pipe or fork failed)");
+            init_type = "Wren.InitError";
+        }
+        w.instance[0] = 'i';
+        w.instance[1] = '-';
     }
-    if (wren_random_hex(w.instance + 2, 16) != WREN_OK)
-        return s_init_error(w.rt, "Wren.InitError", "no randomness for the instance id");
-    w.instance[0] = 'i';
-    w.instance[1] = '-';
-    if ((rc = wren__sup_new(iso, wren__run_kernel, NULL, &w.sup)) != WREN_OK)
-        return s_init_error(w.rt, "Wren.InitError", "cannot start the kernel process (pipe or fork failed)");
+    rc = wren_runtime_new(api, &w.rt);
+    if (rc != WREN_OK) {
+        wren__log(WREN_LOG_ERROR, S_TAG, "cannot use AWS_LAMBDA_RUNTIME_API=%s: %s", api, wren_strerror(rc));
+        wren__sup_destroy(w.sup);
+        return 1;
+    }
+    if (init_type)
+        return s_init_error(w.rt, init_type, msg);
 
     int protocol_errors = 0;
     for (;;) {
