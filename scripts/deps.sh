@@ -14,7 +14,23 @@ pkgs=(
 command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
-if [ "${1:-}" = "--test" ]; then
+# Flags: --test (test peers and tools), --minimal-curl (what WREN_MINIMAL_CURL
+# needs: the tools to unpack and regenerate Debian's curl source, then the
+# source itself, fetched by scripts/fetch-curl-source.sh into a cache outside
+# the repository).
+test_deps=0
+minimal_curl=0
+for arg in "$@"; do
+  case $arg in
+    --test) test_deps=1 ;;
+    --minimal-curl) minimal_curl=1 ;;
+    *) echo "deps: unknown flag $arg (expected --test, --minimal-curl)" >&2; exit 2 ;;
+  esac
+done
+if [ "$minimal_curl" = 1 ]; then
+  pkgs+=(dpkg-dev autoconf automake libtool)
+fi
+if [ "$test_deps" = 1 ]; then
   # Test peers and tools: the AWS CLI v2, an SVG renderer, a static busybox for
   # the layer's chroot test, clang with sanitizer/fuzzer runtimes, valgrind,
   # and what aws-lambda-ric's native build needs.
@@ -32,4 +48,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+if [ "$minimal_curl" = 1 ]; then
+  "$(dirname "$0")/fetch-curl-source.sh" >/dev/null
 fi
