@@ -200,8 +200,18 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
         int verdict = j->has_manifest && jc->state != WREN_FUTURE_DONE && jc->state != WREN_FUTURE_PENDING;
         wren_buf_reset(&b);
         wren__status s;
-        if (wren_store_get(st, l.keys[k], &b) != WREN_OK || wren__status_parse(b.data, b.len, &s) != WREN_OK)
+        if (wren_store_get(st, l.keys[k], &b) != WREN_OK || wren__status_parse(b.data, b.len, &s) != WREN_OK) {
+            /* A status that cannot be read is an outcome of its own, named:
+             * not a bare "done" without a result (found by it_faults_endpoint). */
+            if (!verdict) {
+                jc->state = WREN_FUTURE_FAILED;
+                s_set(&jc->error_type, "Wren.StoreError");
+                char msg[300];
+                snprintf(msg, sizeof msg, "%s: unreadable or malformed status", l.keys[k]);
+                s_set(&jc->error_message, msg);
+            }
             continue;
+        }
         if (!jc->kernel)
             s_set(&jc->kernel, s.kernel);
         jc->attempt = s.attempt;
@@ -231,6 +241,13 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
                     if (!strcmp(s.result_key, want) && wren_store_get(st, want, &ob) == WREN_OK)
                         jc->result = (unsigned char *)wren_buf_detach(&ob, &jc->result_len);
                     wren_buf_clean_up(&ob);
+                    if (!jc->result) {
+                        jc->state = WREN_FUTURE_FAILED;
+                        s_set(&jc->error_type, "Wren.StoreError");
+                        char msg[300];
+                        snprintf(msg, sizeof msg, "%s: result object missing or unreadable", want);
+                        s_set(&jc->error_message, msg);
+                    }
                 }
             }
         } else {
