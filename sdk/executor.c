@@ -1084,6 +1084,7 @@ static size_t s_poll(wren_executor *ex)
          * of an S3 listing); finished parts of a big job are not read again. */
         char prefix[160];
         s_seen seen = {.ex = ex, .prefix_len = strlen(ex->job) + 1};
+        int list_auth_failed = 0;
         uint64_t t0 = wren_mono_ns();
         size_t chunks = (ex->n_calls + S_CHUNK - 1) / S_CHUNK;
         /* Workers take calls about in submission order, so a round looks
@@ -1112,7 +1113,8 @@ static size_t s_poll(wren_executor *ex)
             }
             if (busy >= 3 || (busy && settled <= 300)) {
                 snprintf(prefix, sizeof prefix, "%s/%05u", ex->job, (unsigned)g);
-                wren_store_list(ex->store, prefix, s_list_cb, &seen);
+                if (wren_store_list(ex->store, prefix, s_list_cb, &seen) == WREN_EAUTH)
+                    list_auth_failed = 1;
                 ex->n_lists++;
                 continue;
             }
@@ -1120,7 +1122,8 @@ static size_t s_poll(wren_executor *ex)
                 if (!ex->chunk_pending[c])
                     continue;
                 snprintf(prefix, sizeof prefix, "%s/%06u", ex->job, (unsigned)c);
-                wren_store_list(ex->store, prefix, s_list_cb, &seen);
+                if (wren_store_list(ex->store, prefix, s_list_cb, &seen) == WREN_EAUTH)
+                    list_auth_failed = 1;
                 ex->n_lists++;
             }
         }
@@ -1130,6 +1133,15 @@ static size_t s_poll(wren_executor *ex)
         for (size_t i = 0; i < seen.n; i++)
             s_settle(ex, ex->calls[seen.idx[i]]);
         free(seen.idx);
+        if (list_auth_failed) {
+            /* The store refuses us (a wrong or expired key): no outcome can
+             * ever be read, so say so now rather than at every deadline. */
+            char msg[512];
+            snprintf(msg, sizeof msg, "polling the store: %s", wren_store_errmsg(ex->store));
+            for (size_t i = 0; i < ex->n_calls; i++)
+                if (ex->calls[i]->state == WREN_FUTURE_PENDING)
+                    s_finish_err(ex, ex->calls[i], WREN_ESTORE, "Wren.StoreError", msg, NULL);
+        }
         /* Never spend more than about half the time listing. */
         int list_ms = (int)((wren_mono_ns() - t0) / 1000000u);
         if (ex->poll_ms < list_ms)
