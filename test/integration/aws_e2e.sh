@@ -84,6 +84,18 @@ grep -q '^{"error":{"type":"Wren.StoreError","message":"store put e2e-bad/000000
     "$WREN_TMP/bad.out" || fail "wrong secret is not a typed error: $(cat "$WREN_TMP/bad.out")"
 echo "wrong secret -> $(cat "$WREN_TMP/bad.out")"
 
+# With arguments inline only polling touches S3: the refusal fails the call
+# at once, not at its deadline.
+set +e
+t0=$(date +%s)
+AWS_SECRET_ACCESS_KEY="${secret}x" "$W" call addone 1 --store "$store" --job e2e-bad2 --timeout 60 --quiet \
+    >"$WREN_TMP/bad2.out" 2>/dev/null
+rc=$?
+set -e
+[ $rc = 1 ] && grep -q '^{"error":{"type":"Wren.StoreError","message":"polling the store: .*SignatureDoesNotMatch' \
+    "$WREN_TMP/bad2.out" || fail "wrong secret while polling: $rc $(cat "$WREN_TMP/bad2.out")"
+[ $(( $(date +%s) - t0 )) -lt 20 ] || fail "a refused poll should fail the call at once"
+
 # No AWS backend without an s3:// store.
 set +e
 "$W" call addone 1 --store "file://$WREN_TMP/st" --quiet 2>"$WREN_TMP/nostore.err"; rc=$?
