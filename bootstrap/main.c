@@ -283,8 +283,25 @@ static int s_init_error(wren_runtime *rt, const char *type, const char *msg)
     return 1;
 }
 
+/* OpenBLAS's constructor starts one pool thread per core unless
+ * OPENBLAS_NUM_THREADS says otherwise, and its pthread_atfork handler joins
+ * them again when the kernel child is forked: start-up work for a pool this
+ * process never uses (the parent calls no BLAS; the thread count is set in
+ * the process that runs kernels, see run.c). A priority constructor runs
+ * before OpenBLAS's (linked statically; a shared OpenBLAS initialises first
+ * and this changes nothing); main() removes the variable again so kernels
+ * see the environment Lambda gave. A user's own OPENBLAS_NUM_THREADS stays. */
+static int s_blas_env_ours;
+__attribute__((constructor(101))) static void s_blas_no_pool_at_load(void)
+{
+    if (!getenv("OPENBLAS_NUM_THREADS") && setenv("OPENBLAS_NUM_THREADS", "1", 0) == 0)
+        s_blas_env_ours = 1;
+}
+
 int main(void)
 {
+    if (s_blas_env_ours)
+        unsetenv("OPENBLAS_NUM_THREADS");
     s_worker w;
     memset(&w, 0, sizeof w);
     wren_buf_init(&w.args, WREN__INPUT_MAX_BYTES);
@@ -313,7 +330,6 @@ int main(void)
                     : rc == WREN_EINVAL || rc == WREN_ENOTFOUND ? "Wren.BadHandler"
                                                                  : "Wren.InitError";
     } else {
-        wren__kernels_set_blas_threads();
         wren__isolation iso;
         const char *iso_name = getenv("WREN_ISOLATION");
         if (wren__isolation_parse(iso_name && *iso_name ? iso_name : NULL, &iso) != WREN_OK) {

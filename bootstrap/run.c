@@ -2,6 +2,7 @@
  * kernel up, unpack its arguments, call it, and hand back the outcome. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bootstrap.h"
 #include "kernels.h"
@@ -10,6 +11,16 @@
 void wren__run_kernel(const wren__task *task, wren__task_result *res, void *user)
 {
     (void)user;
+    /* The BLAS thread count (from the memory size) is set in the process
+     * that runs kernels, on its first task: openblas_set_num_threads starts
+     * the pool in whichever process calls it, and the supervisor's parent
+     * never calls BLAS (main.c). Once per process: a respawned or forked
+     * child sets it again. */
+    static pid_t s_blas_pid;
+    if (s_blas_pid != getpid()) {
+        wren__kernels_set_blas_threads();
+        s_blas_pid = getpid();
+    }
     msgpack_zone zone;
     msgpack_zone_init(&zone, 2048);
     wren_ctx ctx;

@@ -1,6 +1,7 @@
 /* Kernels for the bootstrap's integration tests, loaded through
- * _HANDLER=libwren_test_bootstrap_kernels.so: logging, FLOP counting, and a
- * result too deep to render as JSON. */
+ * _HANDLER=libwren_test_bootstrap_kernels.so: logging, FLOP counting, a
+ * result too deep to render as JSON, and BLAS from the worker. */
+#include <cblas.h>
 #include <stdio.h>
 
 #include "wren/kernel.h"
@@ -40,3 +41,20 @@ static int s_bt_printf(const msgpack_object *args, msgpack_packer *out, wren_ctx
     return msgpack_pack_int(out, 1) == 0 ? WREN_OK : WREN_ENOMEM;
 }
 WREN_KERNEL("bt_printf", s_bt_printf, "prints to stdout");
+
+/* Links no BLAS: cblas_ddot and the thread count come from the worker's
+ * exported OpenBLAS. Returns {dot: [1,2,3].[4,5,6], threads}. */
+static int s_bt_blas(const msgpack_object *args, msgpack_packer *out, wren_ctx *ctx)
+{
+    (void)args;
+    (void)ctx;
+    const double x[3] = {1, 2, 3}, y[3] = {4, 5, 6};
+    double dot = cblas_ddot(3, x, 1, y, 1);
+    int threads = openblas_get_num_threads();
+    if (msgpack_pack_map(out, 2) != 0 || msgpack_pack_str_with_body(out, "dot", 3) != 0 ||
+        msgpack_pack_double(out, dot) != 0 || msgpack_pack_str_with_body(out, "threads", 7) != 0 ||
+        msgpack_pack_int(out, threads) != 0)
+        return WREN_ENOMEM;
+    return WREN_OK;
+}
+WREN_KERNEL("bt_blas", s_bt_blas, "cblas_ddot and the BLAS thread count, from the worker");

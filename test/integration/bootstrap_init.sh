@@ -39,4 +39,21 @@ assert r[0]["kind"] == "response" and body(0)["result"] == 15, r[0]
 assert r[1]["error_type"] == "Lib.Refused" and body(1)["errorMessage"] == "refused by the shared object", r[1]
 assert body(2)["result"] == 2, r[2]
 EOF
+# A module that links no BLAS (libwren_test_bootstrap_kernels.so) gets
+# cblas_ddot and the thread count from the worker's OpenBLAS; the count
+# follows the memory size (3,538 MB: 2 vCPUs) in the process running the
+# kernel, whichever the isolation.
+want_threads=$(( $(nproc) < 2 ? $(nproc) : 2 ))
+boot_events "$ev" '{"kernel":"bt_blas"}' '{"kernel":"bt_blas"}'
+for iso in child fork inline; do
+  boot_run "$ev" "$res" _HANDLER=libwren_test_bootstrap_kernels.so LAMBDA_TASK_ROOT="$lib" \
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE=3538 WREN_ISOLATION=$iso
+  WANT=$want_threads boot_check "$res" <<'EOF'
+want = int(os.environ["WANT"])
+assert len(r) == 2, r
+for i in range(2):
+    assert r[i]["kind"] == "response", r[i]
+    assert body(i)["result"] == {"dot": 32.0, "threads": want}, (body(i)["result"], want)
+EOF
+done
 echo "bootstrap_init: ok"
