@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +61,21 @@ static int s_corrupt(const msgpack_object *args, int64_t ms, wren_ctx *ctx)
     char p[4096], tmp[4200];
     memcpy(p, path, len);
     p[len] = '\0';
+    /* The call's directory may not exist yet (the worker makes it when it
+     * writes): make JOB/ and JOB/CALL/ as the file store would. */
+    char dir[4096];
+    memcpy(dir, p, len + 1);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        char *up = strrchr(dir, '/');
+        if (up && up != dir) {
+            *up = '\0';
+            mkdir(dir, 0755);
+            *up = '/';
+        }
+        mkdir(dir, 0755);
+    }
     /* Same as the file store: write beside, rename over, so a reader sees
      * either nothing or the whole garbage. */
     snprintf(tmp, sizeof tmp, "%s#corrupt", p);
