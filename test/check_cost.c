@@ -11,7 +11,21 @@
 #include "sdk_internal.h"
 #include "store.h"
 
+/* Made and removed by the parent process (an unchecked fixture), so a
+ * failing test, which ends its forked child at once, leaves nothing behind. */
+static char s_root[256];
 static char s_dir[PATH_MAX];
+
+static void s_setup(void)
+{
+    snprintf(s_root, sizeof s_root, "/tmp/check_cost-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(s_root));
+}
+
+static void s_teardown(void)
+{
+    wren__remove_tree(s_root);
+}
 static char s_url[PATH_MAX + 8];
 
 static void s_put(wren_store *st, const char *key, const char *text)
@@ -24,7 +38,7 @@ static void s_put(wren_store *st, const char *key, const char *text)
  * the 1 ms minimum). */
 static void s_make_job(int with_manifest)
 {
-    snprintf(s_dir, sizeof s_dir, "/tmp/check_cost-XXXXXX");
+    snprintf(s_dir, sizeof s_dir, "%s/job-XXXXXX", s_root);
     ck_assert_ptr_nonnull(mkdtemp(s_dir));
     snprintf(s_url, sizeof s_url, "file://%s", s_dir);
     wren_store *st = NULL;
@@ -178,6 +192,7 @@ int main(void)
 {
     Suite *s = suite_create("cost");
     TCase *tc = tcase_create("core");
+    tcase_add_unchecked_fixture(tc, s_setup, s_teardown);
     tcase_add_test(tc, billed_ms_rounds_up_per_ms);
     tcase_add_test(tc, default_prices);
     tcase_add_test(tc, synthetic_job_with_manifest);
