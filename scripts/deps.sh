@@ -14,17 +14,19 @@ pkgs=(
 command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
-# Flags: --test (test peers and tools), --minimal-curl (what WREN_MINIMAL_CURL
-# needs: the tools to unpack and regenerate Debian's curl source, then the
-# source itself, fetched by scripts/fetch-curl-source.sh into a cache outside
-# the repository).
+# Flags: --test (test peers and tools); --no-minimal-curl skips what
+# WREN_MINIMAL_CURL (on by default in scripts/build.sh) needs: the tools to
+# unpack and regenerate Debian's curl source, then the source itself, fetched
+# by scripts/fetch-curl-source.sh into a cache outside the repository
+# (--minimal-curl, the default, is still accepted).
 test_deps=0
-minimal_curl=0
+minimal_curl=1
 for arg in "$@"; do
   case $arg in
     --test) test_deps=1 ;;
     --minimal-curl) minimal_curl=1 ;;
-    *) echo "deps: unknown flag $arg (expected --test, --minimal-curl)" >&2; exit 2 ;;
+    --no-minimal-curl) minimal_curl=0 ;;
+    *) echo "deps: unknown flag $arg (expected --test, --minimal-curl, --no-minimal-curl)" >&2; exit 2 ;;
   esac
 done
 if [ "$minimal_curl" = 1 ]; then
