@@ -5,56 +5,11 @@
 #   throttling (429) for a while, connections dropped mid-upload, every async
 #   event delivered twice (test/invoke_proxy.py, a test double in front of the
 #   emulator); a corrupted status object; the store's job directory unusable
-#   for a while; the emulator killed (SIGKILL) and restarted mid-job.
+#   for a while and the emulator killed and restarted: faults_restart.sh.
 # Every call must end in exactly one outcome: its result (i + 1) or a typed
 # error naming the cause (test/fault_check.py).
 source "$(dirname "$0")/lib.sh"
-W="$WREN_BIN_DIR/wren"
-TK="${WREN_BUILD_DIR:?}/test-kernels"
-CHECK="$WREN_SOURCE_DIR/test/fault_check.py"
-PROXY="$WREN_SOURCE_DIR/test/invoke_proxy.py"
-[ -f "$TK/libwrenfaults.so" ] || fail "build libwrenfaults.so first"
-STORE="$WREN_TMP/store"
-mkdir -p "$STORE"
-gen() { python3 -c "import json,sys
-for i in range(int(sys.argv[1])):
-    d = {'i': i}
-$1
-    print(json.dumps(d))" "$2" > "$3"; }
-# mapf URL JOB INPUT OUTPUT [options]: exit status 0 or 1 (some failed) only.
-mapf() {
-  local url=$1 job=$2 in=$3 out=$4 rc
-  shift 4
-  set +e
-  "$W" map fault_mix --args "$in" --endpoint "$url" --store "file://$STORE" --job "$job" --quiet "$@" > "$out"
-  rc=$?
-  set -e
-  [ $rc = 0 ] || [ $rc = 1 ] || fail "map $job exited $rc"
-}
-# start_emulator PORT: EMU_PID and EMU_URL (PORT 0: the kernel picks).
-start_emulator() {
-  : > "$WREN_TMP/emu.url"
-  "$W" emulator --listen "127.0.0.1:$1" --function wren="$WREN_BIN_DIR/bootstrap" --concurrency 2 \
-    --handler libwrenfaults.so --task-root "$TK" --log "$WREN_TMP/emu.log" > "$WREN_TMP/emu.url" &
-  EMU_PID=$!
-  WREN_PIDS+=($EMU_PID)
-  for _ in $(seq 200); do [ -s "$WREN_TMP/emu.url" ] && break; sleep 0.05; done
-  EMU_URL=$(head -1 "$WREN_TMP/emu.url")
-  case "$EMU_URL" in http://127.0.0.1:*) ;; *) fail "emulator did not start: '$EMU_URL'";; esac
-}
-# start_proxy OPTIONS...: PROXY_PID and PROXY_URL in front of EMU_URL; counts in $WREN_TMP/counts.json.
-start_proxy() {
-  : > "$WREN_TMP/proxy.url"
-  python3 "$PROXY" --upstream "$EMU_URL" --counts "$WREN_TMP/counts.json" "$@" > "$WREN_TMP/proxy.url" &
-  PROXY_PID=$!
-  WREN_PIDS+=($PROXY_PID)
-  for _ in $(seq 200); do [ -s "$WREN_TMP/proxy.url" ] && break; sleep 0.05; done
-  PROXY_URL=$(head -1 "$WREN_TMP/proxy.url")
-  case "$PROXY_URL" in http://127.0.0.1:*) ;; *) fail "proxy did not start: '$PROXY_URL'";; esac
-}
-stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; }
-count() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$WREN_TMP/counts.json" "$1"; }
-starts() { grep -c '^START RequestId' "$WREN_TMP/emu.log" || true; }
+source "$WREN_SOURCE_DIR/test/faults_lib.sh"
 
 start_emulator 0
 EMU_PORT=${EMU_URL##*:}
@@ -135,49 +90,4 @@ rm "$STORE/big/00000005/out"                                      # out gone
 sed -n 6p "$WREN_TMP/big.res" | grep -qx '{"error":{"type":"Wren.StoreError","message":"big/00000005/out: result object missing or unreadable"}}' ||
   fail "a missing out object: $(sed -n 6p "$WREN_TMP/big.res")"
 
-# 6. The store unusable for a while: 60 calls of 200 ms; 1 s in, the job's
-# directory is replaced by a plain file for 1.5 s (as root, chmod would not stop
-# the workers), so every put and list under it fails (ENOTDIR); then it comes
-# back. Workers fail to write their status, the SDK's listings fail; lost calls
-# are re-invoked at the client deadline (2 s + 10 s, --retries 2).
-gen "    d.update(do='sleep', ms=200, expect_or=['Wren.StoreError', 'Wren.Timeout'])" 60 "$WREN_TMP/sto.jsonl"
-mapf "$EMU_URL" sto "$WREN_TMP/sto.jsonl" "$WREN_TMP/sto.out" --timeout 2 --retries 2 &
-host=$!
-WREN_PIDS+=($host)
-for _ in $(seq 100); do [ -d "$STORE/sto" ] && break; sleep 0.05; done
-sleep 1
-mv "$STORE/sto" "$STORE/sto.away"
-: > "$STORE/sto"
-sleep 1.5
-rm "$STORE/sto"
-mv "$STORE/sto.away" "$STORE/sto"
-wait "$host"
-python3 "$CHECK" "$WREN_TMP/sto.jsonl" "$WREN_TMP/sto.out"
-# the fault hit: a worker failed to write under the missing directory
-grep -q "put sto/[0-9]*/status: a parent of the key is an object" "$WREN_TMP/emu.log" || { cp "$WREN_TMP/emu.log" /tmp/faults-emu.log; fail "no worker met the store fault (log: /tmp/faults-emu.log)"; }
-echo "[$SECONDS s]"
-
-# 7. The emulator killed (SIGKILL) and restarted on its port mid-job: its queued
-# events are lost (they live in its memory, as documented); the SDK re-invokes
-# every call without an outcome at the client deadline (--retries 2), and the
-# restarted emulator runs them. The killed emulator's instances must exit.
-gen "    d.update(do='sleep', ms=200, expect_or=['Wren.Timeout'])" 60 "$WREN_TMP/res.jsonl"
-mapf "$EMU_URL" res "$WREN_TMP/res.jsonl" "$WREN_TMP/res.out" --timeout 2 --retries 2 &
-host=$!
-WREN_PIDS+=($host)
-sleep 2
-instances=$(cat /proc/"$EMU_PID"/task/*/children 2>/dev/null || true)
-[ -n "$instances" ] || fail "no emulator instances running at the kill"
-kill -9 "$EMU_PID"
-wait "$EMU_PID" 2>/dev/null || true
-sleep 1
-start_emulator "$EMU_PORT"
-wait "$host"
-python3 "$CHECK" "$WREN_TMP/res.jsonl" "$WREN_TMP/res.out"
-orphans=""
-for p in $instances; do [ -d /proc/"$p" ] && orphans="$orphans $p"; done
-if [ -n "$orphans" ]; then
-  kill -9 $orphans 2>/dev/null || true
-  fail "instances of the killed emulator still running:$orphans"
-fi
 echo "faults endpoint: ok [$SECONDS s]"
