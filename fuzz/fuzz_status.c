@@ -68,13 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (st.has_result_b64 && st.result_len)
                 WREN_FUZZ_CHECK(st.result != NULL, "result_b64 without bytes");
         } else {
-            /* Known open bug (sdk/status_obj.c, wren__status_parse): an empty
-             * "type" is kept as "" instead of the default Wren.KernelError, so
-             * a failure reaches the caller untyped.
-             * See fuzz/corpus/status/crash-empty-error-type. */
+            /* An empty "type" gets the default (regress-empty-error-type). */
             WREN_FUZZ_CHECK(st.error_type != NULL, "failed status without an error type");
-            if (st.error_type[0] || wren_fuzz_known_bugs())
-                WREN_FUZZ_CHECK(st.error_type[0], "failed status with an empty error type");
+            WREN_FUZZ_CHECK(st.error_type[0], "failed status with an empty error type");
             int s = wren__error_status(st.error_type);
             WREN_FUZZ_CHECK(wren_fuzz_status_valid(s) && s != WREN_OK, "error type maps to %d", s);
             int r = wren__error_retryable(st.error_type);

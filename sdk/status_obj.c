@@ -71,6 +71,10 @@ int wren__status_parse(const char *text, size_t len, wren__status *out)
         json_t *e = json_object_get(root, "error");
         out->error_type = s_dup_str(json_object_get(e, "type"));
         out->error_message = s_dup_str(json_object_get(e, "message"));
+        if (out->error_type && !out->error_type[0]) {
+            free(out->error_type); /* an empty type is no type: never hand the caller an untyped failure */
+            out->error_type = NULL;
+        }
         if (!out->error_type)
             out->error_type = strdup("Wren.KernelError");
         if (!out->error_message)
