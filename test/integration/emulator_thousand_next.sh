@@ -5,7 +5,8 @@
 # at least 800 required in case a slow machine lets a late call find one free); once
 # they have answered, every instance sits in a long-polling `next`. A second
 # wave of 1,000 invokes must then be served by those waiting instances: all
-# 2,000 answered right, and no cold start in the second wave.
+# 2,000 answered right, and no cold start in the second wave beyond the calls
+# that found no waiting instance.
 source "$(dirname "$0")/lib.sh"
 RT="$WREN_BIN_DIR/emulator_test_runtime"
 [ -x "$RT" ] || { echo "SKIP: emulator_test_runtime not built"; exit 77; }
@@ -47,13 +48,19 @@ import time
 def inits():
     return sum("Init Duration" in l for l in open(sys.argv[2]))
 wave("cold", 10000)  # holds every instance busy, so about 1,000 start
-time.sleep(1)
-n1 = inits()
+# instances spawned for the first wave may log their start a little later
+n1, stable = inits(), 0
+while stable < 4:
+    time.sleep(0.5)
+    n = inits()
+    stable = stable + 1 if n == n1 else 0
+    n1 = n
 wave("warm", 0)      # served by the instances now all waiting in `next`
 n2 = inits()
 print("instances started by the first wave: %d; by the second: %d" % (n1, n2 - n1))
 assert n1 >= 800, "only %d instances: the first wave did not start enough" % n1
-assert n2 == n1, "the second wave cold-started %d instances instead of using the waiting ones" % (n2 - n1)
+# every waiting instance takes a call; only calls beyond them may cold-start
+assert n2 - n1 <= N - n1, "the second wave cold-started %d instances while %d waited" % (n2 - n1, n1)
 PY
 inits=$(grep -c "Init Duration" "$WREN_TMP/emu.log" || true)
 reports=$(grep -c "^REPORT RequestId" "$WREN_TMP/emu.log" || true)
