@@ -50,17 +50,11 @@ int wren_cmd_plot(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    char buf[4200];
-    if (!store && !(store = wren__cli_default_store(buf, sizeof buf))) {
-        fprintf(stderr, "wren plot: no store: pass --store URL\n");
-        return 2;
-    }
     wren__job *j = NULL;
-    char err[512];
-    if (wren__job_load(store, job, 0, &j, err, sizeof err) != WREN_OK) {
-        fprintf(stderr, "wren plot: %s\n", err);
-        return 1;
-    }
+    char store_buf[4200];
+    int rc = wren__cli_load_job("plot", &store, store_buf, sizeof store_buf, job, 0, &j);
+    if (rc != 0)
+        return rc;
     wren__plot_call *pc = calloc(j->n_calls ? j->n_calls : 1, sizeof *pc);
     size_t n = 0;
     for (size_t i = 0; pc && i < j->n_calls; i++) {
@@ -71,7 +65,7 @@ int wren_cmd_plot(int argc, char **argv)
                                     t->t_written > 0 ? t->t_written : t->t_kernel, t->flops,
                                     j->calls[i].state == WREN_FUTURE_DONE};
     }
-    int rc = 1;
+    rc = 1;
     if (!n) {
         fprintf(stderr, "wren plot: job %s has no call with worker timings yet\n", job);
         goto cleanup;

@@ -44,17 +44,11 @@ int wren_cmd_results(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    char buf[4200];
-    if (!store && !(store = wren__cli_default_store(buf, sizeof buf))) {
-        fprintf(stderr, "wren results: no store: pass --store URL\n");
-        return 2;
-    }
     wren__job *j = NULL;
-    char err[512];
-    if (wren__job_load(store, job, 1, &j, err, sizeof err) != WREN_OK) {
-        fprintf(stderr, "wren results: %s\n", err);
-        return 1;
-    }
+    char store_buf[4200];
+    int rc = wren__cli_load_job("results", &store, store_buf, sizeof store_buf, job, 1, &j);
+    if (rc != 0)
+        return rc;
     size_t bad = 0;
     for (size_t i = 0; i < j->n_calls; i++) {
         wren__job_call *c = &j->calls[i];

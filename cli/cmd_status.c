@@ -51,17 +51,11 @@ int wren_cmd_status(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    char buf[4200];
-    if (!store && !(store = wren__cli_default_store(buf, sizeof buf))) {
-        fprintf(stderr, "wren status: no store: pass --store URL\n");
-        return 2;
-    }
     wren__job *j = NULL;
-    char err[512];
-    if (wren__job_load(store, job, 0, &j, err, sizeof err) != WREN_OK) {
-        fprintf(stderr, "wren status: %s\n", err);
-        return 1;
-    }
+    char store_buf[4200];
+    int rc = wren__cli_load_job("status", &store, store_buf, sizeof store_buf, job, 0, &j);
+    if (rc != 0)
+        return rc;
     size_t done = 0, failed = 0, cancelled = 0, pending = 0, cold = 0;
     double t0 = INFINITY, t1 = 0, busy = 0, flops = 0;
     json_t *types = json_object();

@@ -210,6 +210,22 @@ const char *wren__cli_default_store(char *buf, size_t size)
     return wren__default_store_url(buf, size) == WREN_OK ? buf : NULL;
 }
 
+int wren__cli_load_job(const char *cmd, const char **store, char *buf, size_t buf_size, const char *job,
+                       int with_results, wren__job **out)
+{
+    char err[512];
+    *out = NULL;
+    if (!*store && !(*store = wren__cli_default_store(buf, buf_size))) {
+        fprintf(stderr, "wren %s: no store: pass --store URL\n", cmd);
+        return 2;
+    }
+    if (wren__job_load(*store, job, with_results, out, err, sizeof err) != WREN_OK) {
+        fprintf(stderr, "wren %s: %s\n", cmd, err);
+        return 1;
+    }
+    return 0;
+}
+
 static wren_executor *volatile s_sig_ex;
 static volatile sig_atomic_t s_sig;
 

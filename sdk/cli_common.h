@@ -46,6 +46,14 @@ int wren__cli_print_error(FILE *out, const char *type, const char *message);
 int wren__cli_store_arg(int argc, char **argv, int *i, const char **store);
 const char *wren__cli_default_store(char *buf, size_t size);
 
+/* Loads a kept job for `wren CMD JOB`: from *store, else from the default
+ * store ($WREN_STORE, else the cache dir), whose URL is then written to buf
+ * and *store pointed at it. Prints "wren CMD: ..." on failure and returns the
+ * exit status (2: no store, 1: not loaded), or 0 with *out set (free it with
+ * wren__job_destroy). with_results: also read every result. */
+int wren__cli_load_job(const char *cmd, const char **store, char *buf, size_t buf_size, const char *job,
+                       int with_results, wren__job **out);
+
 #ifdef __cplusplus
 }
 #endif
