@@ -612,6 +612,22 @@ static int s_wait_ready(s_ctx *c, const char *fn, s_resp *r)
     return WREN_ETIMEDOUT;
 }
 
+/* PUTs one update of the function (its code or its configuration), then
+ * waits until AWS will take the next one. `op` names the call in errors. */
+static int s_update_function(s_ctx *c, const char *fn, const char *what, const char *op, json_t *req, s_resp *r)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/2015-03-31/functions/%s/%s", fn, what);
+    int rc = s_lambda(c, "PUT", path, req, r);
+    if (rc != WREN_OK)
+        return rc;
+    if (r->code != 200) {
+        s_api_error(c, op, r);
+        return s_status_of(r->code);
+    }
+    return s_wait_ready(c, fn, r);
+}
+
 static int s_function(s_ctx *c, const wren__deploy_opts *o, const char *role_arn, const char *layer_arn,
                       int role_new)
 {
@@ -699,15 +715,7 @@ static int s_function(s_ctx *c, const wren__deploy_opts *o, const char *role_arn
         rc = WREN_ENOMEM;
         if (!(req = json_pack("{s:s, s:[s]}", "ZipFile", b64, "Architectures", o->arch)))
             goto cleanup;
-        snprintf(path, sizeof path, "/2015-03-31/functions/%s/code", o->function);
-        if ((rc = s_lambda(c, "PUT", path, req, &r)) != WREN_OK)
-            goto cleanup;
-        if (r.code != 200) {
-            s_api_error(c, "UpdateFunctionCode", &r);
-            rc = s_status_of(r.code);
-            goto cleanup;
-        }
-        if ((rc = s_wait_ready(c, o->function, &r)) != WREN_OK)
+        if ((rc = s_update_function(c, o->function, "code", "UpdateFunctionCode", req, &r)) != WREN_OK)
             goto cleanup;
     }
     if (!conf_same) {
@@ -717,15 +725,8 @@ static int s_function(s_ctx *c, const wren__deploy_opts *o, const char *role_arn
                               "Handler", o->handler, "MemorySize", o->memory_mb, "Timeout", o->timeout_s, "Layers",
                               layer_arn)))
             goto cleanup;
-        snprintf(path, sizeof path, "/2015-03-31/functions/%s/configuration", o->function);
-        if ((rc = s_lambda(c, "PUT", path, req, &r)) != WREN_OK)
-            goto cleanup;
-        if (r.code != 200) {
-            s_api_error(c, "UpdateFunctionConfiguration", &r);
-            rc = s_status_of(r.code);
-            goto cleanup;
-        }
-        if ((rc = s_wait_ready(c, o->function, &r)) != WREN_OK)
+        if ((rc = s_update_function(c, o->function, "configuration", "UpdateFunctionConfiguration", req, &r)) !=
+            WREN_OK)
             goto cleanup;
     }
     s_report(c, what, !code_same && !conf_same ? "updated (code, configuration)"
