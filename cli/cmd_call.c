@@ -8,21 +8,25 @@
 
 #include "cli.h"
 #include "cli_common.h"
+#include "render_arrays.h"
 
 static void s_usage(FILE *f)
 {
     fprintf(f, "usage: wren call [OPTIONS] KERNEL [ARGS_JSON]\n"
                "\n"
                "Runs one call of KERNEL with ARGS_JSON (any JSON value; default null) converted to\n"
-               "msgpack, and prints the result as one line of JSON (bins as base64). A failure\n"
-               "prints {\"error\": {\"type\": ..., \"message\": ...}} and exits 1.\n"
+               "msgpack, and prints the result as one line of JSON: numeric arrays as nested lists\n"
+               "of numbers (see --arrays), other bins as base64. A failure prints\n"
+               "{\"error\": {\"type\": ..., \"message\": ...}} and exits 1.\n"
                "\n"
                "  wren call addone 41               -> 42\n"
+               "  wren call solve '{\"a\": [[2, 0], [0, 4]], \"b\": [2, 4]}'   -> {\"x\":[1,1]}\n"
                "  wren call gemm '{\"n\": 256, \"loops\": 2}'\n"
                "\n"
                "%s"
+               "%s"
                "  --help               this text\n",
-               wren__cli_exec_help);
+               wren__arrays_help, wren__cli_exec_help);
 }
 
 int wren_cmd_call(int argc, char **argv)
@@ -32,12 +36,15 @@ int wren_cmd_call(int argc, char **argv)
     wren_config_init(&x.cfg);
     x.quiet = 1; /* one call: no bar */
     const char *kernel = NULL, *json = NULL;
+    wren__arrays_mode arrays = WREN__ARRAYS_LISTS;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             s_usage(stdout);
             return 0;
         }
-        int r = wren__cli_exec_arg(argc, argv, &i, &x);
+        int r = wren__arrays_arg(argc, argv, &i, &arrays);
+        if (r == 0)
+            r = wren__cli_exec_arg(argc, argv, &i, &x);
         if (r < 0)
             return 2;
         if (r > 0)
@@ -85,7 +92,7 @@ int wren_cmd_call(int argc, char **argv)
         fprintf(stderr, "wren call: %s\n", wren_executor_errmsg(ex)[0] ? wren_executor_errmsg(ex) : wren_strerror(st));
         rc = st == WREN_EINVAL ? 2 : 1;
     } else {
-        rc = wren__cli_print_outcome(stdout, f);
+        rc = wren__cli_print_outcome_with(stdout, f, wren__render_print_as, &arrays);
         if (rc)
             fprintf(stderr, "wren call: %s: %s\n", wren_future_error_type(f), wren_future_error_message(f));
     }

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_common.h"
+#include "render_arrays.h"
 
 static void s_usage(FILE *f)
 {
@@ -18,12 +19,14 @@ static void s_usage(FILE *f)
                "JSON value for the arguments, all at once, and prints one JSON line per call in\n"
                "the order of the input: the result, or {\"error\": {\"type\": ..., \"message\": ...}}.\n"
                "Exits 1 if any call failed. A progress bar shows on stderr when it is a terminal.\n"
+               "Numeric arrays in results print as nested lists of numbers (see --arrays).\n"
                "Keep the job (--keep or --store) to look at it later with wren status/results/plot.\n"
                "\n"
                "  --args FILE          the JSON-lines file (required)\n"
                "%s"
+               "%s"
                "  --help               this text\n",
-               wren__cli_exec_help);
+               wren__arrays_help, wren__cli_exec_help);
 }
 
 static int s_read_lines(const char *path, wren_args ***out, size_t *n_out)
@@ -84,6 +87,7 @@ int wren_cmd_map(int argc, char **argv)
     memset(&x, 0, sizeof x);
     wren_config_init(&x.cfg);
     const char *kernel = NULL, *path = NULL;
+    wren__arrays_mode arrays = WREN__ARRAYS_LISTS;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             s_usage(stdout);
@@ -97,7 +101,9 @@ int wren_cmd_map(int argc, char **argv)
             path = argv[++i];
             continue;
         }
-        int r = wren__cli_exec_arg(argc, argv, &i, &x);
+        int r = wren__arrays_arg(argc, argv, &i, &arrays);
+        if (r == 0)
+            r = wren__cli_exec_arg(argc, argv, &i, &x);
         if (r < 0)
             return 2;
         if (r > 0)
@@ -143,7 +149,7 @@ int wren_cmd_map(int argc, char **argv)
     }
     size_t failed = 0;
     for (size_t i = 0; i < n; i++)
-        failed += (size_t)wren__cli_print_outcome(stdout, fs[i]);
+        failed += (size_t)wren__cli_print_outcome_with(stdout, fs[i], wren__render_print_as, &arrays);
     fflush(stdout);
     wren__cli_exec_end(&x, ex, "map");
     if (failed)

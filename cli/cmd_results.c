@@ -5,31 +5,37 @@
 
 #include "cli.h"
 #include "cli_common.h"
+#include "render_arrays.h"
 
 static void s_usage(FILE *f)
 {
-    fprintf(f, "usage: wren results [--store URL] JOB\n"
+    fprintf(f, "usage: wren results [--store URL] [--arrays MODE] JOB\n"
                "\n"
                "Prints one JSON line per call of JOB, in call order: the result (msgpack rendered\n"
-               "as JSON, bins as base64), or {\"error\": {\"type\": ..., \"message\": ...}}, or\n"
-               "{\"pending\": true} for a call with no outcome yet. Exits 1 if any call failed or\n"
-               "is pending. The job must have been kept (wren map --keep, or --store URL, or an\n"
-               "executor with keep_data).\n"
+               "as JSON: numeric arrays as nested lists of numbers, other bins as base64), or\n"
+               "{\"error\": {\"type\": ..., \"message\": ...}}, or {\"pending\": true} for a call with\n"
+               "no outcome yet. Exits 1 if any call failed or is pending. The job must have been\n"
+               "kept (wren map --keep, or --store URL, or an executor with keep_data).\n"
                "\n"
-               "  --store URL   the store holding the job (default: $WREN_STORE, else\n"
-               "                file://~/.cache/wren/store, where --keep puts jobs)\n"
-               "  --help        this text\n");
+               "  --store URL          the store holding the job (default: $WREN_STORE, else\n"
+               "                       file://~/.cache/wren/store, where --keep puts jobs)\n"
+               "%s"
+               "  --help               this text\n",
+               wren__arrays_help);
 }
 
 int wren_cmd_results(int argc, char **argv)
 {
     const char *store = NULL, *job = NULL;
+    wren__arrays_mode arrays = WREN__ARRAYS_LISTS;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             s_usage(stdout);
             return 0;
         }
-        int r = wren__cli_store_arg(argc, argv, &i, &store);
+        int r = wren__arrays_arg(argc, argv, &i, &arrays);
+        if (r == 0)
+            r = wren__cli_store_arg(argc, argv, &i, &store);
         if (r < 0)
             return 2;
         if (r > 0)
@@ -56,16 +62,9 @@ int wren_cmd_results(int argc, char **argv)
             msgpack_zone z;
             msgpack_zone_init(&z, 1024);
             msgpack_object o;
-            json_t *js = NULL;
-            if (wren_msgpack_unpack_one((const char *)c->result, c->result_len, &z, &o) == WREN_OK)
-                js = wren_msgpack_to_json(&o);
-            char *text = js ? json_dumps(js, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-            if (text)
-                printf("%s\n", text);
-            else
+            if (wren_msgpack_unpack_one((const char *)c->result, c->result_len, &z, &o) != WREN_OK ||
+                wren__render_print(stdout, &o, arrays) != WREN_OK)
                 bad += (size_t)wren__cli_print_error(stdout, "Wren.BadResult", "the result is not msgpack");
-            free(text);
-            json_decref(js);
             msgpack_zone_destroy(&z);
         } else if (c->state == WREN_FUTURE_PENDING) {
             printf("{\"pending\":true}\n");

@@ -171,7 +171,16 @@ void wren__cli_exec_end(wren__cli_exec *x, wren_executor *ex, const char *cmd)
 
 int wren__cli_print_outcome(FILE *out, wren_future *f)
 {
-    if (wren_future_state_of(f) == WREN_FUTURE_DONE) {
+    return wren__cli_print_outcome_with(out, f, NULL, NULL);
+}
+
+int wren__cli_print_outcome_with(FILE *out, wren_future *f, wren__cli_render_fn render, void *user)
+{
+    const msgpack_object *o = NULL;
+    if (render && wren_future_state_of(f) == WREN_FUTURE_DONE) {
+        if (wren_future_result(f, 0, &o) == WREN_OK && render(out, o, user) == WREN_OK)
+            return 0;
+    } else if (wren_future_state_of(f) == WREN_FUTURE_DONE) {
         char *js = wren_future_result_json(f);
         if (js) {
             fprintf(out, "%s\n", js);

@@ -40,6 +40,12 @@ int wren__cli_signal(void); /* the signal caught, or 0 */
 /* One JSON line: the result, or {"error": {"type", "message"}}. Returns 0
  * for a result, 1 for an error. */
 int wren__cli_print_outcome(FILE *out, wren_future *f);
+/* The same with the result printed by render(out, result, user), which
+ * returns WREN_OK having written one line, or an error having written
+ * nothing (then the line is an error, as for a result that is not JSON).
+ * render NULL: as wren__cli_print_outcome. */
+typedef int (*wren__cli_render_fn)(FILE *out, const msgpack_object *result, void *user);
+int wren__cli_print_outcome_with(FILE *out, wren_future *f, wren__cli_render_fn render, void *user);
 int wren__cli_print_error(FILE *out, const char *type, const char *message);
 
 /* --store URL for status/results/plot: 1 consumed, 0 not ours, -1 bad. */
