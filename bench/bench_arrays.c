@@ -54,18 +54,28 @@ static double s_median(double *v, int n)
     return v[n / 2];
 }
 
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: bench_arrays [--mib 64] [--runs 7]\n"
+               "  packs, parses and copies one f64 array of --mib MiB against memcpy; GB/s medians\n");
+}
+
 int main(int argc, char **argv)
 {
     long mib = 64;
     int runs = 7;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return 0;
+        }
         if (!strcmp(argv[i], "--mib") && i + 1 < argc) {
             mib = atol(argv[++i]);
         } else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
             runs = atoi(argv[++i]);
         } else {
-            fprintf(stderr, "usage: bench_arrays [--mib 64] [--runs 7]\n");
-            return strcmp(argv[i], "--help") ? 2 : 0;
+            s_usage(stderr);
+            return 2;
         }
     }
     if (mib < 1 || mib > 4096 || runs < 1 || runs > 1000) {

@@ -140,11 +140,34 @@ static int s_run_batch(wren__isolation iso, const char *kernel, int iters, doubl
     return got == want && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: bench_isolation [ROUNDS=5] [ECHO_ITERS=2000] [GEMM_ITERS=100]\n"
+               "  per-invocation cost of inline / child / fork isolation for echo, the path, gemm(256)\n");
+}
+
+/* A positive count from argv, or -1. */
+static int s_count_arg(const char *s)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    return s[0] && !*end && v >= 1 && v <= S_MAX_SAMPLES ? (int)v : -1;
+}
+
 int main(int argc, char **argv)
 {
-    int rounds = argc > 1 ? atoi(argv[1]) : 5;
-    int echo_iters = argc > 2 ? atoi(argv[2]) : 2000;
-    int gemm_iters = argc > 3 ? atoi(argv[3]) : 100;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return 0;
+        }
+    int rounds = argc > 1 ? s_count_arg(argv[1]) : 5;
+    int echo_iters = argc > 2 ? s_count_arg(argv[2]) : 2000;
+    int gemm_iters = argc > 3 ? s_count_arg(argv[3]) : 100;
+    if (argc > 4 || rounds < 0 || echo_iters < 0 || gemm_iters < 0) {
+        s_usage(stderr);
+        return 2;
+    }
     setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") ?: "3538", 1);
     char msg[256];
     if (wren__kernels_check(msg, sizeof msg) != WREN_OK) {

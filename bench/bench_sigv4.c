@@ -22,11 +22,25 @@ static int s_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: bench_sigv4 [SIGNATURES_PER_RUN=100000]\n"
+               "  SigV4 signatures per second (S3 GET/PUT, Lambda Invoke), with and without the key cache\n");
+}
+
 int main(int argc, char **argv)
 {
-    int n = argc > 1 ? atoi(argv[1]) : 100000;
-    if (n <= 0)
-        n = 100000;
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        s_usage(stdout);
+        return 0;
+    }
+    char *end = NULL;
+    long n_arg = argc > 1 ? strtol(argv[1], &end, 10) : 100000;
+    if (argc > 2 || (argc > 1 && (!argv[1][0] || *end)) || n_arg < 1 || n_arg > 100000000) {
+        s_usage(stderr);
+        return 2;
+    }
+    int n = (int)n_arg;
     static char body_1k[1024], body_event[256];
     memset(body_1k, 'x', sizeof body_1k);
     snprintf(body_event, sizeof body_event,

@@ -20,8 +20,22 @@ static int s_count(const char *key, uint64_t size_bytes, void *user)
     return 0;
 }
 
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: bench_store [DIR]   (default: a new directory under /tmp)\n"
+               "  file:// store put (with and without fsync), get, head and poll, operations per second\n");
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        s_usage(stdout);
+        return 0;
+    }
+    if (argc > 2 || (argc > 1 && argv[1][0] == '-')) {
+        s_usage(stderr);
+        return 2;
+    }
     char dir[256];
     if (argc > 1) {
         snprintf(dir, sizeof dir, "%s", argv[1]);

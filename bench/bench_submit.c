@@ -99,22 +99,41 @@ static double s_median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: bench_submit [--invokes 100000] [--node-invokes 20000] [--runs 3] [--in-flight 64]\n"
+               "  Event invoke submissions per second to a 202 sink: wren's invoker vs @aws-sdk/client-lambda\n"
+               "  (--node-invokes 0 skips the Node side; bench/node/setup.sh installs it)\n");
+}
+
 int main(int argc, char **argv)
 {
     size_t invokes = 100000, node_invokes = 20000;
     int runs = 3, in_flight = 64;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            s_usage(stderr);
+            return 2;
+        }
         if (!strcmp(argv[i], "--invokes"))
-            invokes = (size_t)atol(argv[i + 1]);
+            invokes = (size_t)atol(argv[++i]);
         else if (!strcmp(argv[i], "--node-invokes"))
-            node_invokes = (size_t)atol(argv[i + 1]);
+            node_invokes = (size_t)atol(argv[++i]);
         else if (!strcmp(argv[i], "--runs"))
-            runs = atoi(argv[i + 1]);
+            runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--in-flight"))
-            in_flight = atoi(argv[i + 1]);
+            in_flight = atoi(argv[++i]);
+        else {
+            s_usage(stderr);
+            return 2;
+        }
     }
     if (!invokes || runs < 1 || runs > 50 || in_flight < 1) {
-        fprintf(stderr, "usage: bench_submit [--invokes N] [--node-invokes N] [--runs R] [--in-flight K]\n");
+        s_usage(stderr);
         return 2;
     }
     /* The invoker signs as on AWS: SigV4 with a session token. */
