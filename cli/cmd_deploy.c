@@ -14,13 +14,20 @@ static const char s_help[] =
     "usage: wren deploy --bucket NAME [OPTIONS]\n"
     "\n"
     "Makes (or brings up to date) what a map on AWS Lambda needs, with the same\n"
-    "resources as layers/template.yaml: an IAM role for the function with access to\n"
-    "the bucket and its own logs only, the bucket with a lifecycle rule expiring job\n"
-    "data, the layer (bootstrap, kernels, libraries), the function (provided.al2023)\n"
-    "and its async config (0 retries: the SDK retries calls itself). Each resource is\n"
-    "read first and changed only if it differs, so a second run reports \"unchanged\".\n"
-    "Credentials, region and endpoints as the AWS CLI has them (AWS_* variables,\n"
-    "~/.aws files; AWS_ENDPOINT_URL_IAM/_S3/_LAMBDA for other endpoints).\n"
+    "resources as layers/template.yaml:\n"
+    "  iam     the role FUNCTION-role, assumed by Lambda only, with an inline policy\n"
+    "          wren-job-bucket: the bucket and the function's own log streams only\n"
+    "  s3      the bucket (in the region), its public access block (all four on),\n"
+    "          default encryption SSE-S3 (a KMS default is kept), and a lifecycle\n"
+    "          rule expiring PREFIX/ after --expire-days (stale uploads after 1 day)\n"
+    "  logs    the log group /aws/lambda/FUNCTION, kept --log-retention-days\n"
+    "  lambda  the layer (bootstrap, kernels, libraries), the function\n"
+    "          (provided.al2023) and its async config (0 retries: the SDK retries\n"
+    "          calls itself)\n"
+    "Each resource is read first and changed only if it differs, so a second run\n"
+    "reports \"unchanged\". Credentials, region and endpoints as the AWS CLI has them\n"
+    "(AWS_* variables, ~/.aws files; AWS_ENDPOINT_URL_IAM, _S3, _CLOUDWATCH_LOGS,\n"
+    "_LAMBDA or AWS_ENDPOINT_URL for other endpoints).\n"
     "\n"
     "  --bucket NAME        the job bucket (required); created if missing\n"
     "  --prefix P           where jobs go in the bucket (default jobs)\n"
@@ -34,9 +41,13 @@ static const char s_help[] =
     "  --arch A             x86_64 or arm64 (default x86_64; the layer must match)\n"
     "  --memory MB          128-10240 (default 1769: one vCPU)\n"
     "  --timeout S          1-900 (default 300)\n"
-    "  --expire-days N      days before job data is deleted (default 7)\n"
-    "  --steps LIST         some of iam,s3,lambda, comma-separated (default all; lambda\n"
-    "                       reads the role, so it runs the iam step too)\n"
+    "  --expire-days N      days before job data is deleted (1-36500, default 7)\n"
+    "  --log-retention-days N\n"
+    "                       days CloudWatch keeps the function's logs (default 14;\n"
+    "                       one of 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731\n"
+    "                       1096 1827 2192 2557 2922 3288 3653)\n"
+    "  --steps LIST         some of iam,s3,logs,lambda, comma-separated (default all;\n"
+    "                       lambda reads the role, so it runs the iam step too)\n"
     "  --help               this text\n"
     "\n"
     "then: WREN_BACKEND=aws WREN_STORE=s3://BUCKET/PREFIX wren map KERNEL --args FILE\n";
@@ -51,6 +62,17 @@ static int s_int(const char *s, long lo, long hi, int *out)
     return 0;
 }
 
+/* The retentions CloudWatch Logs accepts (PutRetentionPolicy). */
+static int s_is_retention(int days)
+{
+    static const int ok[] = {1,   3,   5,   7,   14,  30,   60,   90,   120,  150,  180,
+                             365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (ok[i] == days)
+            return 1;
+    return 0;
+}
+
 int wren_cmd_deploy(int argc, char **argv)
 {
     wren__deploy_opts o = {.function = "wren",
@@ -60,7 +82,8 @@ int wren_cmd_deploy(int argc, char **argv)
                            .memory_mb = 1769,
                            .timeout_s = 300,
                            .expire_days = 7,
-                           .max_event_age_s = 21600};
+                           .max_event_age_s = 21600,
+                           .log_retention_days = 14};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -98,6 +121,8 @@ int wren_cmd_deploy(int argc, char **argv)
             bad = s_int(v, 1, 900, &o.timeout_s);
         else if (!strcmp(a, "--expire-days"))
             bad = s_int(v, 1, 36500, &o.expire_days);
+        else if (!strcmp(a, "--log-retention-days"))
+            bad = s_int(v, 1, 3653, &o.log_retention_days) || !s_is_retention(o.log_retention_days);
         else if (!strcmp(a, "--steps")) {
             o.steps = 0;
             char list[128];
@@ -108,6 +133,8 @@ int wren_cmd_deploy(int argc, char **argv)
                     o.steps |= WREN__DEPLOY_IAM;
                 else if (!strcmp(t, "s3"))
                     o.steps |= WREN__DEPLOY_S3;
+                else if (!strcmp(t, "logs"))
+                    o.steps |= WREN__DEPLOY_LOGS;
                 else if (!strcmp(t, "lambda"))
                     o.steps |= WREN__DEPLOY_LAMBDA;
                 else
