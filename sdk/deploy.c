@@ -568,7 +568,7 @@ static int s_log_group(s_ctx *c, const wren__deploy_opts *o)
     char name[256], what[320];
     snprintf(name, sizeof name, "/aws/lambda/%s", o->function);
     snprintf(what, sizeof what, "log group %s (%d days)", name, o->log_retention_days);
-    int rc, found = 0;
+    int rc = WREN_OK, found = 0;
     json_int_t have_days = 0;
     /* By prefix, then the exact name: "/aws/lambda/wren" also finds
      * "/aws/lambda/wren-2". Pages are 50 groups. */

@@ -2,7 +2,8 @@
 # layers/template.yaml: cfn-lint passes on it, cfn-lint does fail on a broken
 # copy (so the pass means something), and the template says what the design
 # promises: provided.al2023, 0 async retries, a role that reaches only the job
-# bucket (and its own log group), job data that expires.
+# bucket (and its own log group), job data that expires, a private encrypted
+# bucket, logs kept for a set time (as `wren deploy` makes them).
 source "$(dirname "$0")/lib.sh"
 template=$WREN_SOURCE_DIR/layers/template.yaml
 
@@ -18,13 +19,22 @@ echo "cfn-lint $("${lint[@]}" --version 2>&1 | tail -1)"
 
 "${lint[@]}" -- "$template" || fail "cfn-lint reports problems in $template"
 
-# A template cfn-lint must refuse: an unknown runtime and a retry count out of range.
+# A template cfn-lint must refuse: an unknown runtime, a retry count out of
+# range, a log retention CloudWatch does not offer.
 sed -e 's/Runtime: provided.al2023/Runtime: provided.al9/' \
-    -e 's/MaximumRetryAttempts: 0/MaximumRetryAttempts: 7/' "$template" >"$WREN_TMP/broken.yaml"
+    -e 's/MaximumRetryAttempts: 0/MaximumRetryAttempts: 7/' \
+    -e 's/RetentionInDays: !Ref LogRetentionDays/RetentionInDays: 13/' "$template" >"$WREN_TMP/broken.yaml"
 if "${lint[@]}" -- "$WREN_TMP/broken.yaml" >"$WREN_TMP/broken.out" 2>&1; then
   fail "cfn-lint accepted a broken template"
 fi
 grep -q 'provided.al9' "$WREN_TMP/broken.out" || fail "cfn-lint did not name the bad runtime: $(cat "$WREN_TMP/broken.out")"
+# cfn-lint's list of valid retentions is the one `wren deploy --log-retention-days` takes.
+lint_days=$(grep -o '^E3030 13 is not one of \[[0-9, ]*\]' "$WREN_TMP/broken.out" | grep -o '\[.*\]' | tr -d '[] ')
+cli_days=$(python3 -c 'import re, sys
+src = open(sys.argv[1]).read()
+print(re.search(r"s_is_retention.*?ok\[\] = \{([0-9, \n]*)\}", src, re.S).group(1).replace(" ", "").replace("\n", ""))' \
+    "$WREN_SOURCE_DIR/cli/cmd_deploy.c")
+[ -n "$lint_days" ] && [ "$lint_days" = "$cli_days" ] || fail "retentions: cfn-lint [$lint_days], wren deploy [$cli_days]"
 
 python3 - "$template" <<'EOF'
 import sys
@@ -54,6 +64,20 @@ check(layer["CompatibleRuntimes"] == ["provided.al2023", "provided.al2"], "layer
 aic = r["AsyncConfig"]["Properties"]
 check(aic["MaximumRetryAttempts"] == 0 and aic["FunctionName"] == {"Ref": "Function"}, "0 async retries")
 
+bucket = r["JobBucket"]["Properties"]
+check(bucket["PublicAccessBlockConfiguration"] == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                   "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+      "public access blocked, all four settings")
+check(bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"] ==
+      [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}], "default encryption SSE-S3")
+lg = r["LogGroup"]["Properties"]
+check(lg["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${FunctionName}"}, "the function's log group")
+check(lg["RetentionInDays"] == {"Ref": "LogRetentionDays"} and p["LogRetentionDays"]["Default"] == 14,
+      "log retention from the parameter, 14 days by default")
+check(p["LogRetentionDays"]["AllowedValues"] == [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                                                  1827, 2192, 2557, 2922, 3288, 3653], "every retention CloudWatch has")
+check(r["Function"].get("DependsOn") == "LogGroup", "the log group exists before the function logs")
+
 rules = r["JobBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
 check(len(rules) == 1 and rules[0]["Status"] == "Enabled", "one lifecycle rule, enabled")
 check(rules[0]["ExpirationInDays"] == {"Ref": "JobDataExpirationDays"}, "expiry from the parameter")
@@ -82,6 +106,6 @@ for a, res in grants:
     else:
         check(a in ("logs:CreateLogStream", "logs:PutLogEvents"), "unexpected action %s" % a)
         check(res == str({"Fn::Sub": "${LogGroup.Arn}:*"}), "logs on the function's group only")
-print("template: runtime, architecture, role, lifecycle and async retries as designed")
+print("template: runtime, architecture, role, bucket, lifecycle, log group and async retries as designed")
 EOF
 echo "PASS: cfn-lint clean on layers/template.yaml"
