@@ -197,16 +197,32 @@ int wren_store_delete(wren_store *st, const char *key)
     return st->ops->del(st, key);
 }
 
-int wren_store_list(wren_store *st, const char *prefix, wren_store_list_fn fn, void *user)
+int wren_store_list_after(wren_store *st, const char *prefix, const char *start_after, wren_store_list_fn fn,
+                          void *user)
 {
     if (!st || !fn)
         return WREN_EINVAL;
     if (!prefix)
         prefix = "";
+    if (!start_after)
+        start_after = "";
     if (!wren__store_prefix_ok(prefix))
         return s_bad_key(st, "prefix", prefix);
+    /* Any string of key characters and '/': it goes into a query string
+     * (S3) and is only ever compared with keys, never made a path. */
+    size_t len = strnlen(start_after, WREN__KEY_MAX_BYTES + 1);
+    if (len > WREN__KEY_MAX_BYTES)
+        return s_bad_key(st, "start_after", start_after);
+    for (size_t i = 0; i < len; i++)
+        if (!s_safe_char(start_after[i]) && start_after[i] != '/')
+            return s_bad_key(st, "start_after", start_after);
     st->errmsg[0] = '\0';
-    return st->ops->list(st, prefix, fn, user);
+    return st->ops->list(st, prefix, start_after, fn, user);
+}
+
+int wren_store_list(wren_store *st, const char *prefix, wren_store_list_fn fn, void *user)
+{
+    return wren_store_list_after(st, prefix, NULL, fn, user);
 }
 
 int wren_store_delete_prefix(wren_store *st, const char *prefix, uint64_t *deleted)

@@ -58,6 +58,14 @@ int wren_store_delete(wren_store *st, const char *key);
 typedef int (*wren_store_list_fn)(const char *key, uint64_t size_bytes, void *user);
 int wren_store_list(wren_store *st, const char *prefix, wren_store_list_fn fn, void *user);
 
+/* As wren_store_list, but only keys after `start_after` in byte order (S3's
+ * ListObjectsV2 StartAfter): a poller lists from its lowest unfinished item
+ * on. start_after need not be a key; NULL or "" means from the start; else
+ * it is up to 1024 bytes of key characters and '/' (WREN_EINVAL otherwise).
+ * The file store skips whole directories that sort before it unread. */
+int wren_store_list_after(wren_store *st, const char *prefix, const char *start_after, wren_store_list_fn fn,
+                          void *user);
+
 /* Deletes every key that starts with `prefix` (a list prefix, not ""):
  * S3 in batches of up to 1000 (DeleteObjects), a directory walk locally.
  * Adds the number deleted to *deleted when not NULL. Keys written meanwhile

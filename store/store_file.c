@@ -362,7 +362,24 @@ static int s_entry_cmp(const void *pa, const void *pb)
  * with ctx->key[0..keylen), emitting entries whose names start with
  * name_prefix. Entries that vanish mid-walk (concurrent deletes) are
  * skipped, not errors. */
-static int s_walk(s_list_ctx *ctx, int dfd, size_t keylen, const char *name_prefix)
+/* With `after` the part of start_after past this directory's key (NULL: no
+ * bound here), true if the entry may hold keys after start_after: a file
+ * whose name sorts after it, or a directory "d" whose keys "d/..." do not
+ * all sort before it. */
+static int s_after(const char *name, size_t nl, int is_dir, const char *after)
+{
+    if (!after)
+        return 1;
+    if (!is_dir)
+        return strcmp(name, after) > 0;
+    int c = strncmp(name, after, nl);
+    if (c)
+        return c > 0;
+    /* after starts with the name: the directory stands for name + '/'. */
+    return after[nl] == '\0' || (unsigned char)after[nl] <= '/';
+}
+
+static int s_walk(s_list_ctx *ctx, int dfd, size_t keylen, const char *name_prefix, const char *after)
 {
     size_t plen = strlen(name_prefix);
     s_entry *ents = NULL;
@@ -390,6 +407,8 @@ static int s_walk(s_list_ctx *ctx, int dfd, size_t keylen, const char *name_pref
         }
         if (type != DT_DIR && type != DT_REG)
             continue; /* symlinks and devices are never objects */
+        if (!s_after(de->d_name, nl, type == DT_DIR, after))
+            continue; /* sorts before start_after: not read, not sorted */
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 64;
             s_entry *p = realloc(ents, ncap * sizeof *p);
@@ -415,7 +434,10 @@ static int s_walk(s_list_ctx *ctx, int dfd, size_t keylen, const char *name_pref
                 continue;
             ctx->key[keylen + nl] = '/';
             ctx->key[keylen + nl + 1] = '\0';
-            rc = s_walk(ctx, sub, keylen + nl + 1, "");
+            /* Below a directory that start_after runs through, the bound
+             * goes on; below one wholly after it, none. */
+            const char *sub_after = after && !strncmp(ents[i].name, after, nl) && after[nl] == '/' ? after + nl + 1 : NULL;
+            rc = s_walk(ctx, sub, keylen + nl + 1, "", sub_after);
             if (rc != WREN_OK)
                 goto cleanup;
         } else {
@@ -432,7 +454,8 @@ cleanup:
     return rc;
 }
 
-static int s_file_list(wren_store *st, const char *prefix, wren_store_list_fn fn, void *user)
+static int s_file_list(wren_store *st, const char *prefix, const char *start_after, wren_store_list_fn fn,
+                       void *user)
 {
     s_file_store *fs = s_fs(st);
     s_list_ctx *ctx = calloc(1, sizeof *ctx);
@@ -449,6 +472,19 @@ static int s_file_list(wren_store *st, const char *prefix, wren_store_list_fn fn
     memcpy(dir, prefix, dir_len);
     dir[dir_len] = '\0';
     int rc = WREN_OK;
+    /* start_after against the directory's own key ("JOB/"): past it, no
+     * key here can follow; before it, every key does. */
+    const char *after = NULL;
+    if (start_after[0]) {
+        size_t kl = dir_len ? dir_len + 1 : 0;
+        int c = dir_len ? strncmp(dir, start_after, dir_len) : 0;
+        if (!c && dir_len)
+            c = start_after[dir_len] == '\0' ? 1 : '/' - (unsigned char)start_after[dir_len];
+        if (c < 0)
+            goto cleanup;
+        if (c == 0)
+            after = start_after + kl;
+    }
     int dfd = openat(fs->root_fd, dir_len ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (dfd < 0) {
         int err = errno;
@@ -461,7 +497,7 @@ static int s_file_list(wren_store *st, const char *prefix, wren_store_list_fn fn
         ctx->key[dir_len] = '/';
         ctx->key[dir_len + 1] = '\0';
     }
-    rc = s_walk(ctx, dfd, dir_len ? dir_len + 1 : 0, slash ? slash + 1 : prefix);
+    rc = s_walk(ctx, dfd, dir_len ? dir_len + 1 : 0, slash ? slash + 1 : prefix, after);
 cleanup:
     free(ctx);
     return rc;
@@ -499,7 +535,7 @@ static int s_file_delete_prefix(wren_store *st, const char *prefix, uint64_t *de
     /* List first, then delete: deleting while a directory is being read
      * could skip entries. */
     s_keys k = {0};
-    int rc = s_file_list(st, prefix, s_collect_key, &k);
+    int rc = s_file_list(st, prefix, "", s_collect_key, &k);
     if (rc == WREN_OK && k.failed)
         rc = wren__store_fail(st, WREN_ENOMEM, "delete %s: out of memory", prefix);
     for (size_t i = 0; i < k.n && rc == WREN_OK; i++) {

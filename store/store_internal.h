@@ -23,7 +23,8 @@ typedef struct wren__store_ops {
     int (*get_range)(wren_store *st, const char *key, uint64_t offset, uint64_t len, wren_buf *out);
     int (*head)(wren_store *st, const char *key, uint64_t *size_bytes);
     int (*del)(wren_store *st, const char *key);
-    int (*list)(wren_store *st, const char *prefix, wren_store_list_fn fn, void *user);
+    /* start_after: "" for from the start, else checked by store.c. */
+    int (*list)(wren_store *st, const char *prefix, const char *start_after, wren_store_list_fn fn, void *user);
     int (*delete_prefix)(wren_store *st, const char *prefix, uint64_t *deleted);
     void (*destroy)(wren_store *st);
 } wren__store_ops;

@@ -761,17 +761,20 @@ static int s_s3_delete(wren_store *st, const char *key)
     return rc;
 }
 
-static int s_s3_list(wren_store *st, const char *prefix, wren_store_list_fn fn, void *user)
+static int s_s3_list(wren_store *st, const char *prefix, const char *start_after, wren_store_list_fn fn,
+                     void *user)
 {
     s_s3_store *s3 = s_s3(st);
     char *full = s_object(s3, prefix);
+    /* StartAfter is a key too: under the store's prefix. */
+    char *after = start_after[0] ? s_object(s3, start_after) : NULL;
     char *token = NULL;
     wren_buf body;
     wren_buf_init(&body, S_LIST_BODY_MAX);
     s_reply r;
     memset(&r, 0, sizeof r);
     int rc = WREN_OK;
-    if (!full) {
+    if (!full || (start_after[0] && !after)) {
         rc = wren__store_fail(st, WREN_ENOMEM, "list: out of memory");
         goto cleanup;
     }
@@ -779,10 +782,14 @@ static int s_s3_list(wren_store *st, const char *prefix, wren_store_list_fn fn, 
     snprintf(max_keys, sizeof max_keys, "%u", s3->list_max_keys);
     size_t plen = strlen(s3->prefix);
     for (int stop = 0; !stop;) {
-        wren_sigv4_param params[4] = {{"list-type", "2"}, {"prefix", full}, {"max-keys", max_keys}};
+        wren_sigv4_param params[5] = {{"list-type", "2"}, {"prefix", full}, {"max-keys", max_keys}};
         size_t np = 3;
+        /* S3 ignores start-after once a continuation token is given; send
+         * it on the first page only. */
         if (token)
             params[np++] = (wren_sigv4_param){"continuation-token", token};
+        else if (after)
+            params[np++] = (wren_sigv4_param){"start-after", after};
         wren_buf_reset(&body);
         rc = s_request(s3, "list", "GET", NULL, params, np, NULL, 0, &body, 1, &r);
         if (rc != WREN_OK)
@@ -811,6 +818,7 @@ cleanup:
     s_reply_clean_up(&r);
     wren_buf_clean_up(&body);
     free(token);
+    free(after);
     free(full);
     return rc;
 }

@@ -277,6 +277,51 @@ static int s_keys_fn(const char *key, uint64_t size_bytes, void *user)
     return k->stop_after && k->n >= k->stop_after;
 }
 
+/* StartAfter against moto: keys after the bound only, across pages (the
+ * bound goes on the first page, the continuation token after), with the
+ * store's own prefix added to the bound as to keys. */
+START_TEST(test_s3_list_after_sends_start_after)
+{
+    s_moto_env();
+    setenv("WREN_S3_LIST_MAX_KEYS", "4", 1);
+    wren_store *st = s_open_ok("s3://wren-test/aft");
+    char key[64];
+    for (int i = 0; i < 20; i++) {
+        snprintf(key, sizeof key, "job/%04d/status", i);
+        ck_assert_int_eq(wren_store_put(st, key, key, (size_t)i), WREN_OK);
+    }
+    ck_assert_int_eq(wren_store_put(st, "job/0005/in", "1", 1), WREN_OK);
+    s_keys k;
+    memset(&k, 0, sizeof k);
+    uint64_t before = wren__s3_attempts(st);
+    /* "job/00040" sorts after every key of call 0004 and before call 0005's. */
+    int rc = wren_store_list_after(st, "job/", "job/00040", s_keys_fn, &k);
+    ck_assert_msg(rc == WREN_OK, "list_after: %s", wren_store_errmsg(st));
+    ck_assert_int_eq(k.n, 16);
+    ck_assert_str_eq(k.keys[0], "job/0005/in");
+    ck_assert_str_eq(k.keys[1], "job/0005/status");
+    ck_assert_uint_eq(k.sizes[1], 5);
+    ck_assert_str_eq(k.keys[15], "job/0019/status");
+    ck_assert_uint_eq(wren__s3_attempts(st) - before, 4); /* ceil(16 / 4) pages */
+    memset(&k, 0, sizeof k);
+    ck_assert_int_eq(wren_store_list_after(st, "job/", "job/0018/status", s_keys_fn, &k), WREN_OK);
+    ck_assert_int_eq(k.n, 1);
+    ck_assert_str_eq(k.keys[0], "job/0019/status");
+    memset(&k, 0, sizeof k);
+    ck_assert_int_eq(wren_store_list_after(st, "job/", "job/0019/status", s_keys_fn, &k), WREN_OK);
+    ck_assert_int_eq(k.n, 0);
+    /* A bound before the prefix lists it all; NULL too. */
+    memset(&k, 0, sizeof k);
+    ck_assert_int_eq(wren_store_list_after(st, "job/", "a", s_keys_fn, &k), WREN_OK);
+    ck_assert_int_eq(k.n, 21);
+    memset(&k, 0, sizeof k);
+    ck_assert_int_eq(wren_store_list_after(st, "job/001", NULL, s_keys_fn, &k), WREN_OK);
+    ck_assert_int_eq(k.n, 10);
+    ck_assert_int_eq(wren_store_list_after(st, "job/", "job/a b", s_keys_fn, &k), WREN_EINVAL);
+    wren_store_destroy(st);
+}
+END_TEST
+
 START_TEST(test_s3_list_pages_with_continuation_tokens)
 {
     s_moto_env();
@@ -854,6 +899,7 @@ int main(void)
         tcase_add_unchecked_fixture(moto, s_moto_start, s_moto_stop);
         tcase_add_test(moto, test_s3_put_get_head_delete_roundtrip);
         tcase_add_test(moto, test_s3_list_pages_with_continuation_tokens);
+        tcase_add_test(moto, test_s3_list_after_sends_start_after);
         tcase_add_test(moto, test_s3_wrong_secret_is_eauth_without_the_secret);
         tcase_add_test(moto, test_s3_missing_bucket_and_dotted_bucket);
         tcase_add_test(moto, test_s3_moto_quirk_is_needed_and_found);

@@ -324,6 +324,82 @@ START_TEST(test_list_order_and_prefixes)
 }
 END_TEST
 
+/* Every (prefix, start_after) pair against the full listing filtered by
+ * strcmp(key, start_after) > 0: what S3's StartAfter means. The bounds
+ * include every key, every prefix of one, and each of those with a byte
+ * around '/' appended, so directories are cut at, before and after. */
+typedef struct s_keylist {
+    char keys[64][64];
+    int n;
+} s_keylist;
+
+static int s_keylist_fn(const char *key, uint64_t size_bytes, void *user)
+{
+    (void)size_bytes;
+    s_keylist *k = user;
+    ck_assert_int_lt(k->n, 64);
+    snprintf(k->keys[k->n++], sizeof k->keys[0], "%s", key);
+    return 0;
+}
+
+START_TEST(test_list_after_is_start_after)
+{
+    wren_store *st = s_open();
+    const char *keys[] = {"job1/0002/status", "job1/0001/out", "job1/0001/status", "job1/0010/status", "job1-x",
+                          "job1.y",           "job10/a",       "job2/0001/in",     "a",                "job1/0001/in",
+                          "job1/0002/in",     "job1/00020/out"};
+    size_t nk = sizeof keys / sizeof *keys;
+    for (size_t i = 0; i < nk; i++)
+        ck_assert_int_eq(wren_store_put(st, keys[i], keys[i], strlen(keys[i])), WREN_OK);
+    s_keylist all;
+    all.n = 0;
+    ck_assert_int_eq(wren_store_list(st, "", s_keylist_fn, &all), WREN_OK);
+    ck_assert_int_eq(all.n, (int)nk);
+    static char bounds[2000][72];
+    size_t nb = 0;
+    const char *extra[] = {"", "-", ".", "/", "0", "z"};
+    for (size_t i = 0; i < nk; i++)
+        for (size_t len = 1; len <= strlen(keys[i]); len++)
+            for (size_t e = 0; e < sizeof extra / sizeof *extra; e++)
+                snprintf(bounds[nb++], sizeof bounds[0], "%.*s%s", (int)len, keys[i], extra[e]);
+    const char *prefixes[] = {"", "job1", "job1/", "job1/000", "job1/0001/", "job1/0002", "job2/", "zz"};
+    size_t checked = 0;
+    for (size_t p = 0; p < sizeof prefixes / sizeof *prefixes; p++) {
+        for (size_t b = 0; b < nb; b++) {
+            s_keylist got;
+            got.n = 0;
+            int rc = wren_store_list_after(st, prefixes[p], bounds[b], s_keylist_fn, &got);
+            ck_assert_msg(rc == WREN_OK, "list_after %s %s: %s", prefixes[p], bounds[b], wren_store_errmsg(st));
+            int want = 0;
+            for (int i = 0; i < all.n; i++) {
+                if (strncmp(all.keys[i], prefixes[p], strlen(prefixes[p])) || strcmp(all.keys[i], bounds[b]) <= 0)
+                    continue;
+                ck_assert_msg(want < got.n && !strcmp(got.keys[want], all.keys[i]),
+                              "prefix '%s' after '%s': key %d should be %s", prefixes[p], bounds[b], want,
+                              all.keys[i]);
+                want++;
+            }
+            ck_assert_msg(got.n == want, "prefix '%s' after '%s': %d keys, want %d", prefixes[p], bounds[b], got.n,
+                          want);
+            checked++;
+        }
+    }
+    ck_assert_uint_gt(checked, 1000);
+    /* NULL and "" list from the start; a bound with other bytes is refused. */
+    s_keylist got;
+    got.n = 0;
+    ck_assert_int_eq(wren_store_list_after(st, "job1/", NULL, s_keylist_fn, &got), WREN_OK);
+    ck_assert_int_eq(got.n, 7);
+    got.n = 0;
+    ck_assert_int_eq(wren_store_list_after(st, "job1/", "", s_keylist_fn, &got), WREN_OK);
+    ck_assert_int_eq(got.n, 7);
+    ck_assert_int_eq(wren_store_list_after(st, "job1/", "job1/a b", s_keylist_fn, &got), WREN_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wren_store_errmsg(st), "invalid start_after"));
+    ck_assert_int_eq(wren_store_list_after(st, "job1/", "job1/~", s_keylist_fn, &got), WREN_EINVAL);
+    wren_store_destroy(st);
+}
+END_TEST
+
 START_TEST(test_object_and_prefix_conflicts)
 {
     wren_store *st = s_open();
@@ -583,6 +659,7 @@ int main(void)
     tcase_add_test(tc, test_get_respects_cap);
     tcase_add_test(tc, test_traversal_refused_before_any_path);
     tcase_add_test(tc, test_list_order_and_prefixes);
+    tcase_add_test(tc, test_list_after_is_start_after);
     tcase_add_test(tc, test_object_and_prefix_conflicts);
     tcase_add_test(tc, test_sync_mode_puts_and_reads);
     tcase_add_test(tc, test_delete_prefix);
