@@ -10,8 +10,16 @@
  *     through wren_map (encoding, base64, event JSON included).
  * Runs interleave and medians are printed. Not a ctest test.
  *
- *     build/bin/bench_map [--tasks 10000] [--invokes 50000] [--runs 3]
+ * The local map also prints CPU time per task, split by process (the
+ * machine is shared, so wall-clock rates are noisy; CPU per task is not):
+ * the SDK (this program's main thread), the embedded emulator (this
+ * program's other threads), the bootstrap supervisors (our children) and
+ * their kernel children (our grandchildren), read from /proc after the
+ * warm-up and after the last result, so start-up is not counted.
+ *
+ *     build/bin/bench_map [--tasks 10000] [--invokes 50000] [--runs 3] [--local-only]
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +47,72 @@ static double s_median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static double s_local(size_t n, int concurrency)
+static double s_thread_cpu(void);
+
+typedef struct s_cpu {
+    double sdk, emulator, bootstrap, kernel_child; /* seconds */
+} s_cpu;
+
+/* utime + stime of /proc/PID/stat in seconds, and its parent; -1 if gone. */
+static double s_proc_cpu(const char *pid, long *ppid)
+{
+    char path[300], buf[1024];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    /* The command name may hold spaces: fields start after the last ')'. */
+    char *p = strrchr(buf, ')');
+    unsigned long ut = 0, st = 0;
+    char state;
+    if (!p || sscanf(p + 2, "%c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &state, ppid, &ut, &st) != 4)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU used so far by each part of the local backend (see the top). */
+static void s_cpu_now(s_cpu *c)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    c->sdk = s_thread_cpu();
+    c->emulator = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - c->sdk;
+    c->bootstrap = c->kernel_child = 0;
+    long self = (long)getpid();
+    long kids[4096];
+    size_t n_kids = 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return;
+    /* Two passes: our children, then theirs. */
+    for (int pass = 0; pass < 2; pass++) {
+        rewinddir(d);
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                continue;
+            long ppid = 0;
+            double cpu = s_proc_cpu(de->d_name, &ppid);
+            if (cpu < 0)
+                continue;
+            if (pass == 0 && ppid == self) {
+                c->bootstrap += cpu;
+                if (n_kids < sizeof kids / sizeof kids[0])
+                    kids[n_kids++] = atol(de->d_name);
+            } else if (pass == 1) {
+                for (size_t i = 0; i < n_kids; i++)
+                    if (kids[i] == ppid)
+                        c->kernel_child += cpu;
+            }
+        }
+    }
+    closedir(d);
+}
+
+static double s_local(size_t n, int concurrency, s_cpu *per_task)
 {
     wren_config c;
     wren_config_init(&c);
@@ -60,11 +133,18 @@ static double s_local(size_t n, int concurrency)
         args[i] = wren_args_new();
         wren_args_int(args[i], (int64_t)i);
     }
+    s_cpu c0, c1;
+    s_cpu_now(&c0);
     double t0 = s_now();
     int rc = wren_map(ex, "addone", (const wren_args *const *)args, n, fs);
     if (rc == WREN_OK)
         rc = wren_wait(ex, fs, n, WREN_ALL_COMPLETED, -1, NULL);
     double dt = s_now() - t0;
+    s_cpu_now(&c1);
+    per_task->sdk = (c1.sdk - c0.sdk) / (double)n;
+    per_task->emulator = (c1.emulator - c0.emulator) / (double)n;
+    per_task->bootstrap = (c1.bootstrap - c0.bootstrap) / (double)n;
+    per_task->kernel_child = (c1.kernel_child - c0.kernel_child) / (double)n;
     for (size_t i = 0; i < n; i++) {
         const msgpack_object *o;
         if (wren_future_result(fs[i], 0, &o) != WREN_OK || o->via.i64 != (int64_t)i + 1) {
@@ -175,37 +255,71 @@ static double s_submit_map(sdk_sink *sink, size_t n)
 
 int main(int argc, char **argv)
 {
+    static const char usage[] =
+        "usage: bench_map [--tasks N] [--invokes N] [--runs R] [--local-only]\n"
+        "  --tasks N       addone tasks through the local backend and through xargs -P (10000)\n"
+        "  --invokes N     Event invokes to a 202 sink, through the invoker and wren_map (50000)\n"
+        "  --runs R        repetitions, interleaved; medians are printed (3, at most 50)\n"
+        "  --local-only    only the local map (tasks/s and CPU per task by process)\n";
     size_t tasks = 10000, invokes = 50000;
-    int runs = 3, cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--tasks"))
-            tasks = (size_t)atol(argv[i + 1]);
-        else if (!strcmp(argv[i], "--invokes"))
-            invokes = (size_t)atol(argv[i + 1]);
-        else if (!strcmp(argv[i], "--runs"))
-            runs = atoi(argv[i + 1]);
+    int runs = 3, cores = (int)sysconf(_SC_NPROCESSORS_ONLN), local_only = 0, bad = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--local-only")) {
+            local_only = 1;
+        } else if (i + 1 < argc && !strcmp(argv[i], "--tasks")) {
+            tasks = (size_t)atol(argv[++i]);
+        } else if (i + 1 < argc && !strcmp(argv[i], "--invokes")) {
+            invokes = (size_t)atol(argv[++i]);
+        } else if (i + 1 < argc && !strcmp(argv[i], "--runs")) {
+            runs = atoi(argv[++i]);
+        } else {
+            bad = 1;
+        }
     }
-    if (!tasks || !invokes || runs < 1 || runs > 50) {
-        fprintf(stderr, "usage: bench_map [--tasks N] [--invokes N] [--runs R]\n");
+    if (bad || !tasks || !invokes || runs < 1 || runs > 50) {
+        fputs(usage, stderr);
         return 2;
     }
     double local[50], xargs[50], inv[50], sub[50], cpu[50];
+    double c_sdk[50], c_emu[50], c_boot[50], c_kid[50], c_all[50];
     sdk_sink sink;
     if (sdk_sink_start(&sink, 0, 1) != 0) {
         fprintf(stderr, "bench_map: cannot start the sink\n");
         return 1;
     }
     for (int r = 0; r < runs; r++) {
-        local[r] = s_local(tasks, cores);
+        s_cpu pt;
+        local[r] = s_local(tasks, cores, &pt);
+        c_sdk[r] = pt.sdk * 1e6;
+        c_emu[r] = pt.emulator * 1e6;
+        c_boot[r] = pt.bootstrap * 1e6;
+        c_kid[r] = pt.kernel_child * 1e6;
+        c_all[r] = c_sdk[r] + c_emu[r] + c_boot[r] + c_kid[r];
+        fprintf(stderr, "run %d: local %.0f/s, CPU per task %.1f us (SDK %.1f, emulator %.1f, bootstrap %.1f, "
+                        "kernel child %.1f)",
+                r + 1, local[r], c_all[r], c_sdk[r], c_emu[r], c_boot[r], c_kid[r]);
+        if (local_only) {
+            fputc('\n', stderr);
+            continue;
+        }
         xargs[r] = s_xargs(tasks, cores);
         inv[r] = s_invoker(&sink, invokes, &cpu[r]);
         sub[r] = s_submit_map(&sink, invokes);
-        fprintf(stderr, "run %d: local %.0f/s, xargs %.0f/s, invoker %.0f/s, wren_map submit %.0f/s\n", r + 1,
-                local[r], xargs[r], inv[r], sub[r]);
+        fprintf(stderr, ", xargs %.0f/s, invoker %.0f/s, wren_map submit %.0f/s\n", xargs[r], inv[r], sub[r]);
     }
     sdk_sink_stop(&sink);
     printf("bench_map (%d cores, medians of %d runs)\n", cores, runs);
     printf("  local map, %zu addone tasks, %d workers:   %8.0f tasks/s\n", tasks, cores, s_median(local, runs));
+    printf("    CPU per task, all processes:             %8.1f us\n", s_median(c_all, runs));
+    printf("      SDK (main thread):                     %8.1f us\n", s_median(c_sdk, runs));
+    printf("      emulator (its threads):                %8.1f us\n", s_median(c_emu, runs));
+    printf("      bootstrap supervisors:                 %8.1f us\n", s_median(c_boot, runs));
+    printf("      kernel children:                       %8.1f us\n", s_median(c_kid, runs));
+    if (local_only)
+        return 0;
     printf("  one process per task (xargs -P %d):        %8.0f tasks/s\n", cores, s_median(xargs, runs));
     printf("  Event invokes to a 202 sink (invoker):     %8.0f invokes/s\n", s_median(inv, runs));
     double c = s_median(cpu, runs);
