@@ -38,6 +38,12 @@
  * digits), so a polling round lists only the stretches of a job that still
  * have pending calls. */
 #define S_CHUNK 100
+/* A round's LIST walks through up to this many finished stretches between
+ * pending ones rather than start another LIST. */
+#define S_GAP_CHUNKS 5
+/* Rounds between the once-a-second full ones list pending calls from this
+ * far behind the highest call seen finished (those in flight). */
+#define S_BEHIND_CALLS 2000
 #define S_POLL_MIN_MS 1
 #define S_POLL_MAX_MS 200
 
@@ -103,6 +109,7 @@ struct wren_executor {
     volatile sig_atomic_t interrupted;
     uint64_t n_rounds, n_lists, list_ns, n_gets; /* for WREN_LOG=debug */
     size_t frontier;    /* 1 + the highest call index settled from a status */
+    size_t low_pending; /* no call below this index is pending */
     size_t last_got;    /* outcomes found by the last polling round */
     uint64_t last_full_ns; /* when a round last listed every pending stretch */
     int memory_mb;
@@ -912,6 +919,7 @@ typedef struct s_seen {
     size_t n, cap;
     wren_executor *ex;
     size_t prefix_len;
+    size_t stop_at; /* stop the listing at the first call id at or past this */
 } s_seen;
 
 static int s_list_cb(const char *key, uint64_t size, void *user)
@@ -921,7 +929,7 @@ static int s_list_cb(const char *key, uint64_t size, void *user)
     /* JOB/CALL/status, CALL being 8 digits this executor made. */
     const char *c = key + s->prefix_len;
     size_t klen = strlen(key);
-    if (klen != s->prefix_len + 8 + 7 || strcmp(c + 8, "/status"))
+    if (klen < s->prefix_len + 9 || c[8] != '/')
         return 0;
     size_t idx = 0;
     for (int i = 0; i < 8; i++) {
@@ -929,6 +937,11 @@ static int s_list_cb(const char *key, uint64_t size, void *user)
             return 0;
         idx = idx * 10 + (size_t)(c[i] - '0');
     }
+    /* Keys come in order: past the range, the listing is done. */
+    if (idx >= s->stop_at)
+        return 1;
+    if (klen != s->prefix_len + 8 + 7 || strcmp(c + 8, "/status"))
+        return 0;
     if (idx >= s->ex->n_calls || s->ex->calls[idx]->state != WREN_FUTURE_PENDING || !s->ex->calls[idx]->started)
         return 0;
     if (s->n == s->cap) {
@@ -1077,55 +1090,63 @@ static size_t s_poll(wren_executor *ex)
     s_pump(ex, 0);
     size_t pending = ex->n_calls - before;
     if (pending) {
-        /* Listing costs per key listed, so list by prefix only where calls
-         * are pending: a 1,000-id group ("JOB/00012") when several of its
-         * 100-id stretches are pending, else each pending stretch
-         * ("JOB/000123"). One LIST still covers up to 1,000 calls (one page
-         * of an S3 listing); finished parts of a big job are not read again. */
-        char prefix[160];
+        /* One LIST per range of call ids with pending calls, from the
+         * range's first pending call on (StartAfter "JOB/CALL"), stopped at
+         * the range's end: finished calls before it are not listed again.
+         * (Why: a file-store LIST reads all of JOB/ — ~0.4 us per call
+         * finished, 4 ms on a 10,000-call job — plus ~9 us per call
+         * directory it walks; S3 pages 1,000 keys a request. So a round
+         * makes one LIST where it can, and walks few finished calls.)
+         * Ranges of 100-id stretches with pending calls, merged across up
+         * to S_GAP_CHUNKS finished stretches. Workers take calls about in
+         * submission order, so a round looks only at a window past the
+         * highest call seen finished and the stretches just behind it;
+         * once a second a round lists every pending stretch, so an
+         * out-of-order outcome waits about a second at most. */
         s_seen seen = {.ex = ex, .prefix_len = strlen(ex->job) + 1};
         int list_auth_failed = 0;
         uint64_t t0 = wren_mono_ns();
-        size_t chunks = (ex->n_calls + S_CHUNK - 1) / S_CHUNK;
-        /* Workers take calls about in submission order, so a round looks
-         * only a window past the highest call seen finished; once a second
-         * a round lists every pending stretch, so an out-of-order outcome
-         * waits about a second at most. */
+        while (ex->low_pending < ex->n_calls && ex->calls[ex->low_pending]->state != WREN_FUTURE_PENDING)
+            ex->low_pending++;
+        size_t lo = ex->low_pending, hi = ex->n_calls;
         int full = t0 - ex->last_full_ns >= 1000000000u;
         if (full)
             ex->last_full_ns = t0;
+        size_t behind = 0; /* non-full rounds skip ranges wholly below this */
         if (!full) {
             size_t window = 4 * ex->last_got + 200;
-            size_t limit = (ex->frontier + window + S_CHUNK - 1) / S_CHUNK;
-            if (limit < chunks)
-                chunks = limit;
+            size_t top = (ex->frontier > lo ? ex->frontier : lo) + window;
+            if (top < hi)
+                hi = top;
+            behind = ex->frontier > S_BEHIND_CALLS ? ex->frontier - S_BEHIND_CALLS : 0;
         }
-        for (size_t g = 0; g * 10 < chunks; g++) {
-            /* A file-store LIST costs a fixed ~4 ms on a 10,000-call job (it
-             * reads JOB/) plus ~10 us per key present (per call finished):
-             * one LIST for the group unless it is mostly finished and only
-             * a stretch or two are pending, then one per pending stretch. */
-            size_t busy = 0, settled = 0;
-            for (size_t c = g * 10; c < g * 10 + 10 && c < chunks; c++) {
-                size_t in_chunk = ex->n_calls - c * S_CHUNK < S_CHUNK ? ex->n_calls - c * S_CHUNK : S_CHUNK;
-                busy += ex->chunk_pending[c] != 0;
-                settled += in_chunk - ex->chunk_pending[c];
-            }
-            if (busy >= 3 || (busy && settled <= 300)) {
-                snprintf(prefix, sizeof prefix, "%s/%05u", ex->job, (unsigned)g);
-                if (wren_store_list(ex->store, prefix, s_list_cb, &seen) == WREN_EAUTH)
-                    list_auth_failed = 1;
-                ex->n_lists++;
+        char prefix[160], after[160];
+        snprintf(prefix, sizeof prefix, "%s/", ex->job);
+        for (size_t c = lo / S_CHUNK; c * S_CHUNK < hi;) {
+            if (!ex->chunk_pending[c]) {
+                c++;
                 continue;
             }
-            for (size_t c = g * 10; busy && c < g * 10 + 10 && c < chunks; c++) {
-                if (!ex->chunk_pending[c])
-                    continue;
-                snprintf(prefix, sizeof prefix, "%s/%06u", ex->job, (unsigned)c);
-                if (wren_store_list(ex->store, prefix, s_list_cb, &seen) == WREN_EAUTH)
-                    list_auth_failed = 1;
-                ex->n_lists++;
-            }
+            /* A range: this stretch and the next ones with pending calls,
+             * across short runs of finished stretches. */
+            size_t first = c, last = c;
+            for (size_t d = c + 1; d * S_CHUNK < hi && d <= last + S_GAP_CHUNKS; d++)
+                if (ex->chunk_pending[d])
+                    last = d;
+            c = last + 1;
+            size_t end = (last + 1) * S_CHUNK < hi ? (last + 1) * S_CHUNK : hi;
+            if (end <= behind)
+                continue;
+            size_t from = first * S_CHUNK > lo ? first * S_CHUNK : lo;
+            while (from < end && ex->calls[from]->state != WREN_FUTURE_PENDING)
+                from++;
+            /* "JOB/CALL" sorts before that call's keys and after those of
+             * every call before it. */
+            snprintf(after, sizeof after, "%s/%08zu", ex->job, from);
+            seen.stop_at = end;
+            if (wren_store_list_after(ex->store, prefix, after, s_list_cb, &seen) == WREN_EAUTH)
+                list_auth_failed = 1;
+            ex->n_lists++;
         }
         ex->list_ns += wren_mono_ns() - t0;
         ex->n_gets += seen.n;
@@ -1149,7 +1170,7 @@ static size_t s_poll(wren_executor *ex)
     }
     uint64_t now = wren_mono_ns();
     uint64_t limit = (uint64_t)(ex->deadline_s * 1e9);
-    for (size_t i = 0; i < ex->n_calls; i++) {
+    for (size_t i = ex->low_pending; i < ex->n_calls; i++) {
         wren_future *f = ex->calls[i];
         if (f->state != WREN_FUTURE_PENDING)
             continue;
