@@ -62,6 +62,7 @@ int main(int argc, char **argv)
                     return 1;
             }
     double put_rate[ROUNDS], sync_rate[ROUNDS], get_rate[ROUNDS], head_rate[ROUNDS], list_rate[ROUNDS];
+    double newdir_rate[ROUNDS], after_rate[ROUNDS];
     wren_buf b;
     wren_buf_init(&b, 0);
     for (int r = 0; r < ROUNDS; r++) {
@@ -99,9 +100,24 @@ int main(int argc, char **argv)
         list_rate[r] = LISTS / ((double)(wren_mono_ns() - t0) / 1e9);
         if (n != LISTS * CALLS * 3)
             fprintf(stderr, "list saw %d keys\n", n);
+        /* A worker's status write: each into a new call directory. */
+        t0 = wren_mono_ns();
+        for (int i = 0; i < PUTS; i++) {
+            snprintf(key, sizeof key, "bench/n%d/%08d/status", r, i);
+            wren_store_put(st, key, body, 200);
+        }
+        newdir_rate[r] = PUTS / ((double)(wren_mono_ns() - t0) / 1e9);
+        /* A poller's round: the job's last 20 calls, after the rest. */
+        t0 = wren_mono_ns();
+        n = 0;
+        for (int i = 0; i < LISTS; i++)
+            wren_store_list_after(st, "job07/", "job07/00480", s_count, &n);
+        after_rate[r] = LISTS / ((double)(wren_mono_ns() - t0) / 1e9);
+        if (n != LISTS * 20 * 3)
+            fprintf(stderr, "list_after saw %d keys\n", n);
     }
-    double *all[] = {put_rate, sync_rate, get_rate, head_rate, list_rate};
-    for (int i = 0; i < 5; i++)
+    double *all[] = {put_rate, sync_rate, get_rate, head_rate, list_rate, newdir_rate, after_rate};
+    for (int i = 0; i < 7; i++)
         qsort(all[i], ROUNDS, sizeof(double), s_cmp);
     printf("bench_store: %s, medians of %d rounds\n", url, ROUNDS);
     printf("  put 512 B                 %9.0f /s  (%.1f us each)\n", put_rate[2], 1e6 / put_rate[2]);
@@ -110,6 +126,10 @@ int main(int argc, char **argv)
     printf("  head                      %9.0f /s  (%.1f us each)\n", head_rate[2], 1e6 / head_rate[2]);
     printf("  list one job (%d calls x 3 objects, among %d jobs) %7.0f /s  (%.2f ms each)\n", CALLS, JOBS,
            list_rate[2], 1e3 / list_rate[2]);
+    printf("  put 200 B into a new directory (a worker's status)  %7.0f /s  (%.1f us each)\n", newdir_rate[2],
+           1e6 / newdir_rate[2]);
+    printf("  list the same job after its call 00480 (20 calls)  %7.0f /s  (%.2f ms each)\n", after_rate[2],
+           1e3 / after_rate[2]);
     wren_buf_clean_up(&b);
     wren_store_destroy(st);
     if (argc <= 1) {

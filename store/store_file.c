@@ -33,6 +33,12 @@ typedef struct s_file_store {
     int root_fd;
     char *root; /* for messages only */
     int sync;   /* fsync file and directory on put */
+    /* The last put had to create its directory: the next one probably
+     * will too (a worker writes each call's status into a new JOB/CALL/),
+     * so it makes the directory first instead of failing an open first. */
+    int mkdir_first;
+    char tmp_tag[17]; /* random, per handle: temporary names need no getrandom each */
+    unsigned long tmp_seq;
 } s_file_store;
 
 static s_file_store *s_fs(wren_store *st)
@@ -128,13 +134,19 @@ static int s_file_put(wren_store *st, const char *key, const void *data, size_t 
         memcpy(dir, key, (size_t)(slash - key));
         dir[slash - key] = '\0';
     }
+    int made_dir = 0;
+    if (dir[0] && fs->mkdir_first) {
+        if (mkdirat(fs->root_fd, dir, 0700) == 0)
+            made_dir = 1;
+        else if (errno == ENOENT && s_mkdirs_at(fs->root_fd, dir) == 0)
+            made_dir = 1;
+        /* EEXIST, or anything else: the open below says what is wrong. */
+    }
     for (int attempt = 0;; attempt++) {
-        char rnd[17];
-        if (wren_random_hex(rnd, 8) != WREN_OK) {
-            rc = wren__store_fail(st, WREN_ESYS, "put %s: no randomness for a temporary name", key);
-            goto cleanup;
-        }
-        snprintf(tmp, sizeof tmp, "%s%s" S_TMP_PREFIX "%ld.%s", dir, dir[0] ? "/" : "", (long)getpid(), rnd);
+        /* Unique per process (pid), handle (random tag) and put (counter);
+         * O_EXCL catches the rest, such as a crashed writer's leftover. */
+        snprintf(tmp, sizeof tmp, "%s%s" S_TMP_PREFIX "%ld.%s.%lu", dir, dir[0] ? "/" : "", (long)getpid(),
+                 fs->tmp_tag, fs->tmp_seq++);
         fd = openat(fs->root_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd >= 0)
             break;
@@ -142,11 +154,18 @@ static int s_file_put(wren_store *st, const char *key, const void *data, size_t 
         if (err == EEXIST && attempt < S_PUT_ATTEMPTS)
             continue;
         if (err == ENOENT && dir[0] && attempt < S_PUT_ATTEMPTS) {
-            /* Fast path missed: the directory does not exist (yet, or any
-             * more, if a delete emptied and removed it meanwhile). */
-            err = s_mkdirs_at(fs->root_fd, dir);
-            if (err == 0 || err == ENOENT)
+            /* The directory does not exist (yet, or any more, if a delete
+             * emptied and removed it meanwhile): its parent most likely
+             * does, so one mkdir first, then the whole path. */
+            if (mkdirat(fs->root_fd, dir, 0700) == 0 || errno == EEXIST) {
+                made_dir = 1;
                 continue;
+            }
+            err = errno == ENOENT ? s_mkdirs_at(fs->root_fd, dir) : errno;
+            if (err == 0 || err == ENOENT) {
+                made_dir = 1;
+                continue;
+            }
         }
         if (err == ENOTDIR)
             rc = wren__store_fail(st, WREN_ESTORE, "put %s: a parent of the key is an object in %s", key, fs->root);
@@ -155,6 +174,7 @@ static int s_file_put(wren_store *st, const char *key, const void *data, size_t 
                                   "put %s: cannot create a file in %s/%s: %s", key, fs->root, dir, strerror(err));
         goto cleanup;
     }
+    fs->mkdir_first = made_dir;
     have_tmp = 1;
     int err = s_write_all(fd, data, len);
     if (!err && fs->sync && fsync(fd) != 0)
@@ -626,6 +646,10 @@ int wren__store_file_open(const char *url, const char *path, wren_store **out, c
     fs->base.url = strdup(url);
     if (!fs->base.url) {
         rc = WREN_ENOMEM;
+        goto fail;
+    }
+    if (wren_random_hex(fs->tmp_tag, 8) != WREN_OK) {
+        rc = wren__store_open_fail(err_out, err_cap, WREN_ESYS, "no randomness for temporary names");
         goto fail;
     }
     const char *sync = getenv("WREN_STORE_FSYNC");

@@ -417,6 +417,45 @@ START_TEST(test_object_and_prefix_conflicts)
 }
 END_TEST
 
+/* After a put that made its directory, the next put makes its directory
+ * first: every case of that guess (the directory new, already there, its
+ * parents missing, a parent an object) gives the same outcome as without. */
+START_TEST(test_put_new_and_existing_directories_in_any_order)
+{
+    wren_store *st = s_open();
+    wren_buf b;
+    wren_buf_init(&b, 0);
+    const char *seq[] = {"j/00000000/status", "j/00000001/status", "j/00000001/out", "j/00000002/status",
+                         "top",               "k/deep/er/x",       "k/deep/er/y",    "j/00000003/in",
+                         "j/00000003/status"};
+    for (size_t i = 0; i < sizeof seq / sizeof *seq; i++) {
+        ck_assert_msg(wren_store_put(st, seq[i], seq[i], strlen(seq[i])) == WREN_OK, "put %s: %s", seq[i],
+                      wren_store_errmsg(st));
+        wren_buf_reset(&b);
+        ck_assert_int_eq(wren_store_get(st, seq[i], &b), WREN_OK);
+        ck_assert_str_eq(b.data, seq[i]);
+    }
+    /* A new directory under an object, right after a put that made one. */
+    ck_assert_int_eq(wren_store_put(st, "j/00000004/status", "x", 1), WREN_OK);
+    ck_assert_int_eq(wren_store_put(st, "top/a/b", "x", 1), WREN_ESTORE);
+    ck_assert_ptr_nonnull(strstr(wren_store_errmsg(st), "parent of the key is an object"));
+    ck_assert_int_eq(wren_store_put(st, "j/00000005/status", "x", 1), WREN_OK);
+    ck_assert_int_eq(wren_store_put(st, "j/00000005", "x", 1), WREN_ESTORE);
+    ck_assert_ptr_nonnull(strstr(wren_store_errmsg(st), "prefix of other keys"));
+    /* A directory a delete removed between two puts is made again. */
+    ck_assert_int_eq(wren_store_delete(st, "j/00000004/status"), WREN_OK);
+    ck_assert_int_eq(wren_store_put(st, "j/00000004/status", "y", 1), WREN_OK);
+    wren_buf_reset(&b);
+    ck_assert_int_eq(wren_store_get(st, "j/00000004/status", &b), WREN_OK);
+    ck_assert_str_eq(b.data, "y");
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "test $(find '%s/root/sub' -name '#*' | wc -l) -eq 0", s_tmp);
+    ck_assert_int_eq(system(cmd), 0);
+    wren_buf_clean_up(&b);
+    wren_store_destroy(st);
+}
+END_TEST
+
 START_TEST(test_get_range)
 {
     wren_store *st = s_open();
@@ -661,6 +700,7 @@ int main(void)
     tcase_add_test(tc, test_list_order_and_prefixes);
     tcase_add_test(tc, test_list_after_is_start_after);
     tcase_add_test(tc, test_object_and_prefix_conflicts);
+    tcase_add_test(tc, test_put_new_and_existing_directories_in_any_order);
     tcase_add_test(tc, test_sync_mode_puts_and_reads);
     tcase_add_test(tc, test_delete_prefix);
     tcase_add_test(tc, test_get_range);
