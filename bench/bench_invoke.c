@@ -5,7 +5,9 @@
  * two set-ups alternate and each figure is the median of its rounds. Then
  * the cold start the emulator sees (spawn to first `next`) over 21 instances.
  *
- * usage: bench_invoke [-n INVOKES_PER_ROUND] [-r ROUNDS] [-N INSTANCES] [RUNTIME]
+ * usage: bench_invoke [-n INVOKES_PER_ROUND] [-r ROUNDS] [-N INSTANCES] [-L] [RUNTIME]
+ * -L writes the function log (START/END/REPORT lines, to /dev/null) as
+ * `wren emulator` does by default; without it the emulator runs --quiet.
  * RUNTIME defaults to the first of bin/bootstrap (payload
  * {"kernel":"echo","args":1}), bin/runtime_echo, bin/emulator_test_runtime
  * found next to this program.
@@ -142,16 +144,18 @@ static int s_cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     int per_round = 5000, rounds = 5, n_inst = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    int opt;
-    while ((opt = getopt(argc, argv, "n:r:N:")) != -1) {
+    int opt, log_lines = 0;
+    while ((opt = getopt(argc, argv, "n:r:N:L")) != -1) {
         if (opt == 'n')
             per_round = atoi(optarg);
         else if (opt == 'r')
             rounds = atoi(optarg);
         else if (opt == 'N')
             n_inst = atoi(optarg);
+        else if (opt == 'L')
+            log_lines = 1;
         else {
-            fprintf(stderr, "usage: %s [-n INVOKES_PER_ROUND] [-r ROUNDS] [-N INSTANCES] [RUNTIME]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-n INVOKES_PER_ROUND] [-r ROUNDS] [-N INSTANCES] [-L] [RUNTIME]\n", argv[0]);
             return 2;
         }
     }
@@ -180,7 +184,7 @@ int main(int argc, char **argv)
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     wren_emulator_function fn = {.name = "bench", .bootstrap_path = runtime, .timeout_s = 60, .memory_mb = 1769};
-    wren_emulator_config cfg = {.functions = &fn, .n_functions = 1, .quiet = 1, .log_path = "/dev/null"};
+    wren_emulator_config cfg = {.functions = &fn, .n_functions = 1, .quiet = !log_lines, .log_path = "/dev/null"};
     wren_emulator *em[2] = {NULL, NULL};
     int counts[2] = {1, n_inst};
     CURL *c[2];
@@ -208,8 +212,8 @@ int main(int argc, char **argv)
             client_cpu_s[s] += me1 - me0;
             emu_cpu_s[s] += (self1 - self0) - (me1 - me0);
         }
-    printf("runtime: %s\npayload: %s\n%d rounds of %d sync invokes, one keep-alive client\n\n", runtime, payload,
-           rounds, per_round);
+    printf("runtime: %s\npayload: %s\n%d rounds of %d sync invokes, one keep-alive client, %s\n\n", runtime,
+           payload, rounds, per_round, log_lines ? "START/END/REPORT logged" : "quiet");
     printf("%-14s %14s %11d inst\n", "invokes/s", "1 instance", n_inst);
     for (int i = 0; i < rounds; i++)
         printf("  round %-6d %14.0f %16.0f\n", i + 1, r[0][i], r[1][i]);
@@ -220,10 +224,19 @@ int main(int argc, char **argv)
     printf("  %-12s %14.1f %16.1f\n", "emulator CPU", emu_cpu_s[0] / total * 1e6, emu_cpu_s[1] / total * 1e6);
     printf("  %-12s %14s %16s\n", "", "us/invoke", "us/invoke");
     printf("  %-12s %14.1f %16.1f\n", "client CPU", client_cpu_s[0] / total * 1e6, client_cpu_s[1] / total * 1e6);
+    /* The instances' CPU: once the emulators have stopped (killed and reaped
+     * every instance, in this process), RUSAGE_CHILDREN holds what they
+     * used, warm-ups included (their kernel children, killed with them, are
+     * not counted). */
+    double kids0 = s_cpu_s(RUSAGE_CHILDREN);
     for (int s = 0; s < 2; s++) {
         curl_easy_cleanup(c[s]);
         wren_emulator_stop(em[s]);
     }
+    double kids = s_cpu_s(RUSAGE_CHILDREN) - kids0;
+    /* Both set-ups' invokes, their warm-ups (200 each) included. */
+    printf("  %-12s %14.1f us/invoke (main process of the instances, both set-ups)\n", "runtime CPU",
+           kids / (2 * total + 400) * 1e6);
     double cold_min = 0, cold = s_cold_start_ms(runtime, payload, 21, &cold_min);
     if (cold >= 0)
         printf("\ncold start (spawn to first next, Init Duration), 21 instances: median %.2f ms, min %.2f ms\n", cold,

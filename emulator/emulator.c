@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -161,34 +162,63 @@ static void s_drain_output(wren__inst *inst)
     }
 }
 
-/* Peak RSS of the instance's main process in MB, from /proc (0 if gone). */
-static long s_max_rss_mb(pid_t pid)
+/* Peak RSS of the instance's main process in MB, from /proc (0 if gone).
+ * The file stays open for the instance's life (closed with its other
+ * descriptors): one pread per REPORT line instead of open, read, close, and
+ * a recycled pid can never be read by mistake. */
+static long s_max_rss_mb(wren__inst *inst)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
+    if (inst->status_fd < 0 && inst->pid > 0 && !inst->reaped) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/status", (int)inst->pid);
+        inst->status_fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    if (inst->status_fd < 0)
         return 0;
-    char line[256];
-    long kb = 0;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmHWM:", 6)) {
-            kb = strtol(line + 6, NULL, 10);
-            break;
-        }
-    fclose(f);
+    char buf[4096];
+    ssize_t n = pread(inst->status_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0; /* the process is gone (ESRCH) */
+    buf[n] = '\0';
+    const char *hwm = strstr(buf, "\nVmHWM:");
+    long kb = hwm ? strtol(hwm + 7, NULL, 10) : 0;
     return (kb + 1023) / 1024;
 }
 
 /* ---- invocations --------------------------------------------------------- */
 
+/* xoshiro256** (Blackman and Vigna): fast, 256 bits of state, seeded once
+ * per emulator from getrandom. Lock held. */
+static uint64_t s_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t s_rng_next(uint64_t s[4])
+{
+    uint64_t r = s_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = s_rotl(s[3], 45);
+    return r;
+}
+
 /* A request id shaped like Lambda's (a version 4 UUID) and an X-Ray trace
- * id, from one draw of randomness (one syscall per invocation). */
+ * id, from the emulator's generator (no syscall per invocation). */
 static void s_format_ids(wren__inv *inv)
 {
-    char hex[73];
-    if (wren_random_hex(hex, 36) != WREN_OK)
-        memset(hex, '0', sizeof hex);
+    static const char digits[] = "0123456789abcdef";
+    char hex[81];
+    uint64_t *rng = inv->fn->em->rng;
+    for (int w = 0; w < 5; w++) {
+        uint64_t v = s_rng_next(rng);
+        for (int i = 0; i < 16; i++, v >>= 4)
+            hex[w * 16 + i] = digits[v & 15];
+    }
+    hex[80] = '\0';
     snprintf(inv->id, sizeof inv->id, "%.8s-%.4s-4%.3s-a%.3s-%.12s", hex, hex + 8, hex + 13, hex + 17, hex + 20);
     snprintf(inv->trace_id, sizeof inv->trace_id, "Root=1-%08llx-%.24s;Parent=%.16s;Sampled=0",
              (unsigned long long)(wren_now_ms() / 1000), hex + 32, hex + 56);
@@ -328,10 +358,11 @@ static void s_finish(wren__inst *inst, int func_error, const char *body, size_t 
     if ((double)billed_ms < billed)
         billed_ms++;
     if (!em->quiet || inv->want_tail) {
-        s_platform_log(em, inv, "END RequestId: %s\n", inv->id);
+        /* END and REPORT in one write. */
         s_platform_log(em, inv,
+                       "END RequestId: %s\n"
                        "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\tMemory Size: %d MB\tMax Memory Used: %ld MB\t%s\n",
-                       inv->id, duration_ms, billed_ms, inst->fn->memory_mb, s_max_rss_mb(inst->pid), init_part);
+                       inv->id, inv->id, duration_ms, billed_ms, inst->fn->memory_mb, s_max_rss_mb(inst), init_part);
     }
     inst->cur = NULL;
     s_settle(inv, func_error, body, len);
@@ -518,7 +549,9 @@ static void s_close_fds(wren__inst *inst)
         close(inst->pidfd);
     if (inst->out_fd >= 0)
         close(inst->out_fd);
-    inst->listen_fd = inst->pidfd = inst->out_fd = -1;
+    if (inst->status_fd >= 0)
+        close(inst->status_fd);
+    inst->listen_fd = inst->pidfd = inst->out_fd = inst->status_fd = -1;
 }
 
 /* Starts one instance: its own Runtime API socket, a pipe for its output,
@@ -540,7 +573,7 @@ static int s_spawn(wren__fn *fn)
         goto fail;
     }
     inst->fn = fn;
-    inst->listen_fd = inst->pidfd = inst->out_fd = -1;
+    inst->listen_fd = inst->pidfd = inst->out_fd = inst->status_fd = -1;
     inst->serial = ++em->inst_serial;
     inst->ev_listen = (wren__ev){WREN__EV_LISTEN, inst};
     inst->ev_pid = (wren__ev){WREN__EV_PID, inst};
@@ -1178,6 +1211,13 @@ int wren_emulator_start(const wren_emulator_config *cfg, wren_emulator **out)
     em->idle_reap_s = cfg->idle_reap_s > 0 ? cfg->idle_reap_s : 600;
     em->quiet = cfg->quiet;
     em->sup_wake_ms = INT64_MAX;
+    if (getrandom(em->rng, sizeof em->rng, 0) != (ssize_t)sizeof em->rng) {
+        /* No entropy source: ids still differ between emulators and runs. */
+        em->rng[0] = wren_mono_ns();
+        em->rng[1] = (uint64_t)getpid() << 32 | (uint64_t)(uintptr_t)em;
+        em->rng[2] = (uint64_t)wren_now_ms();
+        em->rng[3] = 0x9e3779b97f4a7c15u;
+    }
     em->fns = calloc(cfg->n_functions ? cfg->n_functions : 1, sizeof *em->fns);
     if (!em->fns) {
         s_set_err("out of memory");
@@ -1286,6 +1326,8 @@ void wren_emulator_stop(wren_emulator *em)
         pthread_join(em->sup, NULL);
     if (em->mhd)
         MHD_stop_daemon(em->mhd);
+    if (em->accepted)
+        MHD_destroy_response(em->accepted);
     /* 3. Reap what is left: every process we started is waited for. */
     for (size_t i = 0; i < em->n_fns; i++) {
         wren__fn *fn = &em->fns[i];

@@ -96,6 +96,7 @@ struct wren__inst {
     wren__req *next_req;
     wren__inv *cur;
     wren__ev ev_listen, ev_pid, ev_out;
+    int status_fd;   /* /proc/PID/status, kept open for REPORT's Max Memory Used; -1 if not */
     char log_stream[96];
 };
 
@@ -139,6 +140,13 @@ struct wren_emulator {
     pthread_t sup;
     int sup_started;
     int64_t sup_wake_ms; /* when the supervisor will next look at deadlines */
+    /* Request ids and trace ids come from this generator, seeded once from
+     * getrandom: ids need to be unique, not secret, and a syscall per
+     * invocation showed up in the profile. */
+    uint64_t rng[4];
+    /* The Runtime API's 202 {"status":"OK"}, shared by every answer (MHD
+     * counts its references); built once at start. */
+    struct MHD_Response *accepted;
     /* connections to resume once the lock is released (see wren__unlock) */
     struct MHD_Connection **resume_q;
     size_t resume_len, resume_cap;

@@ -255,6 +255,9 @@ int wren_runtime_new(const char *endpoint, wren_runtime **out)
     /* An http_proxy in the function's environment must not capture the
      * Runtime API, which is always local. */
     curl_easy_setopt(c, CURLOPT_PROXY, "");
+    /* And with no_proxy set to everything, curl skips looking up no_proxy
+     * and NO_PROXY in the environment on every request. */
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
     curl_easy_setopt(c, CURLOPT_USERAGENT, "wren-runtime/0.1");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_write);
