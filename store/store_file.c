@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "store_internal.h"
@@ -362,6 +363,7 @@ typedef struct s_list_ctx {
     void *user;
     char key[S_KEY_MAX + 2];
     int stopped;
+    _Alignas(8) char dents[32768]; /* getdents64 records, reused at every level */
 } s_list_ctx;
 
 /* Orders siblings as their keys sort: a directory "a" stands for keys
@@ -399,49 +401,69 @@ static int s_after(const char *name, size_t nl, int is_dir, const char *after)
     return after[nl] == '\0' || (unsigned char)after[nl] <= '/';
 }
 
+/* The kernel's directory record, as getdents64(2) gives it. */
+typedef struct s_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+} s_dirent64;
+
 static int s_walk(s_list_ctx *ctx, int dfd, size_t keylen, const char *name_prefix, const char *after)
 {
     size_t plen = strlen(name_prefix);
-    s_entry *ents = NULL;
-    size_t n = 0, cap = 0;
+    /* A call's directory holds a few objects: those need no allocation. */
+    s_entry small[8];
+    s_entry *ents = small;
+    size_t n = 0, cap = sizeof small / sizeof *small;
     int rc = WREN_OK;
-    DIR *d = fdopendir(dfd);
-    if (!d) {
-        close(dfd);
-        return wren__store_fail(ctx->st, WREN_EIO, "list: opendir: %s", strerror(errno));
-    }
-    struct dirent *de;
-    errno = 0;
-    while ((de = readdir(d)) != NULL) {
-        size_t nl = strlen(de->d_name);
-        if (!wren_is_safe_id(de->d_name, nl) || strncmp(de->d_name, name_prefix, plen) != 0)
-            continue; /* temporaries, ".", "..", and anything not a key */
-        if (keylen + nl + 1 > S_KEY_MAX)
+    /* getdents64 into the context's buffer rather than fdopendir/readdir:
+     * per directory that saves an fstat, two fcntl and a 32 KiB buffer
+     * (a poll walks one directory per finished call). The whole directory
+     * is read before any subdirectory, so one buffer serves every level. */
+    for (;;) {
+        /* The raw call: glibc's getdents64() wrapper is only from 2.30 on. */
+        ssize_t got = (ssize_t)syscall(SYS_getdents64, dfd, ctx->dents, sizeof ctx->dents);
+        if (got < 0 && errno == EINTR)
             continue;
-        unsigned char type = de->d_type;
-        if (type == DT_UNKNOWN) {
-            struct stat sb;
-            if (fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+        if (got <= 0)
+            break; /* the end, or the directory went away meanwhile */
+        for (ssize_t off = 0; off < got;) {
+            const s_dirent64 *de = (const s_dirent64 *)(ctx->dents + off);
+            off += de->d_reclen;
+            size_t nl = strlen(de->d_name);
+            if (!wren_is_safe_id(de->d_name, nl) || strncmp(de->d_name, name_prefix, plen) != 0)
+                continue; /* temporaries, ".", "..", and anything not a key */
+            if (keylen + nl + 1 > S_KEY_MAX)
                 continue;
-            type = S_ISDIR(sb.st_mode) ? DT_DIR : S_ISREG(sb.st_mode) ? DT_REG : DT_UNKNOWN;
-        }
-        if (type != DT_DIR && type != DT_REG)
-            continue; /* symlinks and devices are never objects */
-        if (!s_after(de->d_name, nl, type == DT_DIR, after))
-            continue; /* sorts before start_after: not read, not sorted */
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            s_entry *p = realloc(ents, ncap * sizeof *p);
-            if (!p) {
-                rc = wren__store_fail(ctx->st, WREN_ENOMEM, "list: out of memory");
-                goto cleanup;
+            unsigned char type = de->d_type;
+            if (type == DT_UNKNOWN) {
+                struct stat sb;
+                if (fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+                    continue;
+                type = S_ISDIR(sb.st_mode) ? DT_DIR : S_ISREG(sb.st_mode) ? DT_REG : DT_UNKNOWN;
             }
-            ents = p;
-            cap = ncap;
+            if (type != DT_DIR && type != DT_REG)
+                continue; /* symlinks and devices are never objects */
+            if (!s_after(de->d_name, nl, type == DT_DIR, after))
+                continue; /* sorts before start_after: not read, not sorted */
+            if (n == cap) {
+                size_t ncap = cap * 4;
+                s_entry *p = ents == small ? malloc(ncap * sizeof *p) : realloc(ents, ncap * sizeof *p);
+                if (!p) {
+                    rc = wren__store_fail(ctx->st, WREN_ENOMEM, "list: out of memory");
+                    goto cleanup;
+                }
+                if (ents == small)
+                    memcpy(p, small, sizeof small);
+                ents = p;
+                cap = ncap;
+            }
+            memcpy(ents[n].name, de->d_name, nl + 1);
+            ents[n].is_dir = type == DT_DIR;
+            n++;
         }
-        memcpy(ents[n].name, de->d_name, nl + 1);
-        ents[n].is_dir = type == DT_DIR;
-        n++;
     }
     if (n > 1)
         qsort(ents, n, sizeof *ents, s_entry_cmp);
@@ -469,8 +491,9 @@ static int s_walk(s_list_ctx *ctx, int dfd, size_t keylen, const char *name_pref
         }
     }
 cleanup:
-    free(ents);
-    closedir(d);
+    if (ents != small)
+        free(ents);
+    close(dfd);
     return rc;
 }
 
