@@ -102,13 +102,13 @@ starts() { grep -c '^START RequestId' "$WREN_TMP/emu.log" || true; }
 # s3obj put|get|trunc|del KEY [FILE|BYTES]: reads or damages an object in moto directly.
 s3obj() {
   python3 - "$MOTO_URL" "$BUCKET" "$@" <<'PY'
-import sys, boto3
+import os, sys, boto3
 url, bucket, op, key = sys.argv[1:5]
 s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1")
 if op == "get":
     sys.stdout.buffer.write(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 elif op == "put":
-    s3.put_object(Bucket=bucket, Key=key, Body=sys.argv[5].encode("latin-1"))
+    s3.put_object(Bucket=bucket, Key=key, Body=os.fsencode(sys.argv[5]))
 elif op == "trunc":
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     s3.put_object(Bucket=bucket, Key=key, Body=body[: int(sys.argv[5])])

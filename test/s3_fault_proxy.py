@@ -6,7 +6,8 @@ so SigV4 signatures still verify upstream) and, by option, breaks some of them:
                      being forwarded: 503 SlowDown and 500 InternalError in turn;
   --rule METHOD:REGEX:ACTION:N
                      the first N requests (0: all) of METHOD whose path matches REGEX
-                     (re.search) get ACTION:
+                     (re.search) get ACTION; with N > 0 each path at most once, so the
+                     client's retry of that request goes through:
                        drop     read half the request body, close without an answer
                                 (a connection dropped mid-upload; nothing reaches S3);
                        cut      forward, answer with the full Content-Length but only half
@@ -51,7 +52,8 @@ def parse_rule(text):
     pattern, action, n = rest.rsplit(":", 2)
     if action not in ("drop", "cut", "garbage", "short"):
         raise argparse.ArgumentTypeError("unknown action " + action)
-    return {"method": method.upper(), "re": re.compile(pattern), "action": action, "left": int(n) or -1}
+    return {"method": method.upper(), "re": re.compile(pattern), "action": action, "left": int(n) or -1,
+            "hit": set()}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -87,6 +89,9 @@ class Handler(BaseHTTPRequestHandler):
         for rule in RULES:
             if rule["left"] != 0 and rule["method"] == self.command and rule["re"].search(self.path):
                 if rule["left"] > 0:
+                    if self.path in rule["hit"]:
+                        continue
+                    rule["hit"].add(self.path)
                     rule["left"] -= 1
                 return rule["action"]
         return None
@@ -145,6 +150,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops the SYNs of many clients
+    # connecting at once, and each then waits out TCP's 1, 3, 7, 15 s resends.
+    request_queue_size = 256
 
     def handle_error(self, request, client_address):
         # A client that went away mid-answer (a worker killed at its deadline):
