@@ -188,6 +188,11 @@ int wren__cli_print_outcome_with(FILE *out, wren_future *f, wren__cli_render_fn 
             return 0;
         }
     }
+    /* DONE, yet not printed: the result bytes (inline, or a JOB/CALL/out
+     * object read back truncated or corrupted) are not one msgpack value.
+     * Name that, as `wren results` does, not an untyped "no result". */
+    if (wren_future_state_of(f) == WREN_FUTURE_DONE && wren_future_result(f, 0, &o) == WREN_EPROTO)
+        return wren__cli_print_error(out, "Wren.BadResult", "the result is not msgpack");
     return wren__cli_print_error(out, wren_future_error_type(f) ? wren_future_error_type(f) : "Wren.Error",
                                  wren_future_error_message(f) ? wren_future_error_message(f) : "no result");
 }
