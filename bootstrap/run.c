@@ -1,5 +1,6 @@
 /* Running one task where the supervisor put it (the child, usually): look the
  * kernel up, unpack its arguments, call it, and hand back the outcome. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +8,21 @@
 #include "bootstrap.h"
 #include "kernels.h"
 #include "run.h"
+
+/* Whether this process has set its BLAS thread count. Cleared in every
+ * forked child (a respawned kernel child, a fork-per-task child), so each
+ * process sets it once, without a getpid() per task. */
+static int s_blas_set;
+
+static void s_blas_after_fork(void)
+{
+    s_blas_set = 0;
+}
+
+__attribute__((constructor)) static void s_register_fork_hook(void)
+{
+    pthread_atfork(NULL, NULL, s_blas_after_fork);
+}
 
 void wren__run_kernel(const wren__task *task, wren__task_result *res, void *user)
 {
@@ -16,10 +32,9 @@ void wren__run_kernel(const wren__task *task, wren__task_result *res, void *user
      * the pool in whichever process calls it, and the supervisor's parent
      * never calls BLAS (main.c). Once per process: a respawned or forked
      * child sets it again. */
-    static pid_t s_blas_pid;
-    if (s_blas_pid != getpid()) {
+    if (!s_blas_set) {
         wren__kernels_set_blas_threads();
-        s_blas_pid = getpid();
+        s_blas_set = 1;
     }
     msgpack_zone zone;
     msgpack_zone_init(&zone, 2048);

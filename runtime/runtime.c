@@ -259,7 +259,9 @@ int wren_runtime_new(const char *endpoint, wren_runtime **out)
      * and NO_PROXY in the environment on every request. */
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "wren-runtime/0.1");
+    /* No User-Agent: the Runtime API does not read one, and curl would
+     * format the header anew for every request (an aprintf per request in
+     * the profile). */
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_write);
     s_errmsg(rt, "no error");
 
