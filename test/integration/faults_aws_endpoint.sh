@@ -33,6 +33,20 @@ echo "  429 answers: $(count throttled), forwarded: $(count forwarded)"
 stop_proxy
 echo "[$SECONDS s]"
 
+# Throttled for good: every invoke answered 429. Each call fails typed,
+# Wren.Throttled, after its 1 + 8 tries (about 10 s of backoff), not later.
+gen "    d.update(expect=['Wren.Throttled'])" 10 "$WREN_TMP/thr2.jsonl"
+start_proxy --throttle-s 3600
+t0=$(date +%s)
+mapf "$PROXY_URL" thr2 "$WREN_TMP/thr2.jsonl" "$WREN_TMP/thr2.out"
+python3 "$CHECK" "$WREN_TMP/thr2.jsonl" "$WREN_TMP/thr2.out" --min-errors 10
+[ "$(grep -c '"type":"Wren.Throttled","message":"invoke answered HTTP 429: .*Rate exceeded' "$WREN_TMP/thr2.out")" = 10 ] ||
+  fail "10 typed throttling errors: $(head -1 "$WREN_TMP/thr2.out")"
+[ "$(count throttled)" = 90 ] || fail "the proxy answered $(count throttled) 429s, want 10 x (1 + 8)"
+[ $(( $(date +%s) - t0 )) -lt 30 ] || fail "throttled calls took $(( $(date +%s) - t0 )) s to fail"
+stop_proxy
+echo "[$SECONDS s]"
+
 # 2. Invokes dropped mid-upload: the first 10 invokes (100 KB events) are cut
 # after half their body, unanswered. The invoker retries a dropped connection.
 gen "    d.update(pad='x' * 100000)" 40 "$WREN_TMP/drop.jsonl"

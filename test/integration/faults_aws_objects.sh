@@ -13,6 +13,8 @@ source "$WREN_SOURCE_DIR/test/faults_aws_lib.sh"
 # Each rule hits one job only.
 start_s3 \
   --rule 'GET:/jobs/cor/[0-9]{7}4/status$:garbage:0' \
+  --rule 'GET:/jobs/cin/[0-9]{7}3/in$:garbage:0' \
+  --rule 'GET:/jobs/cin/[0-9]{7}7/in$:short:0' \
   --rule 'GET:/jobs/big/0000000[0-2]/out$:cut:3' \
   --rule 'GET:/jobs/big/00000003/out$:short:0' \
   --rule 'GET:/jobs/big/00000004/out$:garbage:0'
@@ -27,6 +29,17 @@ mapf "$EMU_URL" cor "$WREN_TMP/cor.jsonl" "$WREN_TMP/cor.out"
 python3 "$CHECK" "$WREN_TMP/cor.jsonl" "$WREN_TMP/cor.out" --min-errors 4 --max-errors 4
 [ "$(grep -c '"type":"Wren.StoreError","message":"the call.s status object is malformed"' "$WREN_TMP/cor.out")" = 4 ] ||
   fail "4 malformed-status errors: $(grep error "$WREN_TMP/cor.out" | head -2)"
+echo "[$SECONDS s]"
+
+# Argument objects (past --inline-bytes, at JOB/CALL/in) read back damaged by
+# the workers: 2 of 20 served corrupted, 2 truncated. The worker must refuse
+# them typed (Wren.BadInput), never run the kernel on half an argument.
+gen "    d.update(pad='y' * 4000)
+    if i % 10 in (3, 7): d.update(expect=['Wren.BadInput'])" 20 "$WREN_TMP/cin.jsonl"
+mapf "$EMU_URL" cin "$WREN_TMP/cin.jsonl" "$WREN_TMP/cin.out" --inline-bytes 1000
+python3 "$CHECK" "$WREN_TMP/cin.jsonl" "$WREN_TMP/cin.out" --min-errors 4 --max-errors 4
+[ "$(grep -c '"type":"Wren.BadInput","message":"the arguments for kernel .fault_mix. are not one msgpack object ([0-9]* bytes: truncated' "$WREN_TMP/cin.out")" = 4 ] ||
+  fail "4 bad-argument errors: $(grep error "$WREN_TMP/cin.out" | head -2)"
 echo "[$SECONDS s]"
 
 # 2. Result objects (100 KB, past the 64 KiB inline limit, so at JOB/CALL/out)
