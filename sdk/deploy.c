@@ -1,5 +1,6 @@
-/* `wren deploy`: IAM role, S3 bucket and lifecycle, layer, function and its
- * async config, each read first and changed only when it differs. */
+/* `wren deploy`: IAM role, S3 bucket (public access block, encryption,
+ * lifecycle), log group, layer, function and its async config, each read
+ * first and changed only when it differs. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
