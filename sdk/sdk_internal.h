@@ -137,6 +137,10 @@ int wren__find_bootstrap(char *out, size_t size);
 /* rm -rf of a directory this process made. */
 int wren__remove_tree(const char *path);
 
+/* The executor's polling so far (for tests and WREN_LOG=debug): rounds,
+ * LISTs, status GETs. Any pointer may be NULL. */
+void wren__executor_poll_counts(const wren_executor *ex, uint64_t *rounds, uint64_t *lists, uint64_t *gets);
+
 #ifdef __cplusplus
 }
 #endif

@@ -686,6 +686,75 @@ START_TEST(test_outcomes_found_anywhere_in_a_big_job)
 END_TEST
 
 
+/* A round lists from the first pending call on and stops at the end of
+ * the pending range: a job finished up to a few stragglers is found in one
+ * LIST, settled calls are not fetched again, and stragglers far behind
+ * (one with an input object, whose "in" key sorts before its status) are
+ * still found. */
+START_TEST(test_polling_lists_each_finished_call_once)
+{
+    fx f;
+    wren_config c;
+    wren_config_init(&c);
+    c.inline_threshold_bytes = 64; /* call 7's argument goes to JOB/CALL/in */
+    fx_start(&f, &c);
+    enum { N = 3000 };
+    wren_future **fs = calloc(N, sizeof *fs);
+    wren_args **args = calloc(N, sizeof *args);
+    for (int i = 0; i < N; i++) {
+        args[i] = wren_args_new();
+        if (i == 7) {
+            char big[200];
+            memset(big, 'a', sizeof big - 1);
+            big[sizeof big - 1] = '\0';
+            wren_args_str(args[i], big);
+        } else {
+            wren_args_int(args[i], i);
+        }
+    }
+    ck_assert_int_eq(wren_map(f.ex, "echo", (const wren_args *const *)args, N, fs), WREN_OK);
+    ck_assert_int_eq(wren_store_head(f.st, "jt/00000007/in", NULL), WREN_OK);
+    const unsigned late[] = {7, 1500, 2999};
+    for (unsigned i = 0; i < N; i++) {
+        if (i == late[0] || i == late[1] || i == late[2])
+            continue;
+        wren_args *r = s_int((int64_t)i);
+        fx_status(&f, i, 0, r, NULL, NULL);
+        wren_args_destroy(r);
+    }
+    size_t done = 0;
+    ck_assert_int_eq(wren_wait(f.ex, fs, N, WREN_ALWAYS, 0, &done), WREN_OK);
+    ck_assert_uint_eq(done, N - 3);
+    uint64_t rounds = 0, lists = 0, gets = 0;
+    wren__executor_poll_counts(f.ex, &rounds, &lists, &gets);
+    ck_assert_uint_eq(rounds, 1);
+    ck_assert_uint_eq(lists, 1);
+    ck_assert_uint_eq(gets, N - 3);
+    /* Nothing new: a round fetches nothing again. */
+    ck_assert_int_eq(wren_wait(f.ex, fs, N, WREN_ALWAYS, 0, &done), WREN_OK);
+    wren__executor_poll_counts(f.ex, &rounds, NULL, &gets);
+    ck_assert_uint_eq(gets, N - 3);
+    ck_assert_uint_eq(done, N - 3);
+    for (int i = 2; i >= 0; i--) {
+        wren_args *r = s_int((int64_t)late[i]);
+        fx_status(&f, late[i], 0, r, NULL, NULL);
+        wren_args_destroy(r);
+    }
+    ck_assert_int_eq(wren_wait(f.ex, fs, N, WREN_ALL_COMPLETED, 10000, &done), WREN_OK);
+    ck_assert_uint_eq(done, N);
+    wren__executor_poll_counts(f.ex, NULL, NULL, &gets);
+    ck_assert_uint_eq(gets, N); /* each status read once */
+    for (int i = 0; i < N; i++) {
+        if (i != 7)
+            ck_assert_int_eq(s_result_int(fs[i]), i);
+        wren_args_destroy(args[i]);
+    }
+    free(args);
+    free(fs);
+    fx_stop(&f);
+}
+END_TEST
+
 START_TEST(test_interrupt_ends_waits_at_once)
 {
     fx f;
@@ -945,6 +1014,7 @@ int main(void)
     tcase_add_test(tc, test_invoke_throttling_is_retried_and_rejection_fails_typed);
     tcase_add_test(tc, test_keep_data_writes_manifest_readable_as_a_job);
     tcase_add_test(tc, test_outcomes_found_anywhere_in_a_big_job);
+    tcase_add_test(tc, test_polling_lists_each_finished_call_once);
     tcase_add_test(tc, test_interrupt_ends_waits_at_once);
     tcase_add_test(tc, test_plots_write_svg);
     suite_add_tcase(s, tc);
