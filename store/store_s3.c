@@ -549,8 +549,9 @@ static int s_request(s_s3_store *s3, const char *op, const char *method, const c
         }
         const char *tries = attempt ? " (after retries)" : "";
         if (r->curl_rc != CURLE_OK)
-            return wren__store_fail(st, WREN_EHTTP, "%s s3://%s/%s: %s%s%s", op, s3->bucket, what,
-                                    curl_easy_strerror((CURLcode)r->curl_rc), r->curl_err[0] ? ": " : "", r->curl_err);
+            return wren__store_fail(st, WREN_EHTTP, "%s s3://%s/%s: %s%s%s%s", op, s3->bucket, what,
+                                    curl_easy_strerror((CURLcode)r->curl_rc), r->curl_err[0] ? ": " : "", r->curl_err,
+                                    tries);
         const char *region = r->bucket_region[0] ? r->bucket_region : r->xml.region;
         if (region[0] && strcmp(region, s3->region) &&
             (r->status == 301 || !strcmp(code, "AuthorizationHeaderMalformed") ||

@@ -674,6 +674,26 @@ START_TEST(test_s3_retries_dropped_connection)
 }
 END_TEST
 
+/* A connection dropped on every try: WREN_EHTTP, and the message says the
+ * request was retried (as an HTTP error's does), not just libcurl's words. */
+START_TEST(test_s3_gives_up_on_dropped_connections)
+{
+    s_step steps[] = {{0, NULL, NULL}};
+    s_fake f;
+    s_fake_start(&f, steps, 1);
+    setenv("WREN_S3_MAX_ATTEMPTS", "3", 1);
+    wren_store *st = s_open_ok("s3://bucket");
+    ck_assert_int_eq(wren_store_put(st, "k", "v", 1), WREN_EHTTP);
+    ck_assert_int_eq(f.hits, 3);
+    const char *m = wren_store_errmsg(st);
+    ck_assert_msg(!strncmp(m, "put s3://bucket/k: ", 19), "%s", m);
+    size_t n = strlen(m);
+    ck_assert_msg(n > 16 && !strcmp(m + n - 16, " (after retries)"), "%s", m);
+    wren_store_destroy(st);
+    s_fake_stop(&f);
+}
+END_TEST
+
 START_TEST(test_s3_error_inside_200_list_is_retried_and_bad_keys_skipped)
 {
     static const char page[] =
@@ -885,6 +905,7 @@ int main(void)
     tcase_add_test(fake, test_s3_retries_503_slowdown_then_succeeds);
     tcase_add_test(fake, test_s3_gives_up_after_max_attempts);
     tcase_add_test(fake, test_s3_retries_dropped_connection);
+    tcase_add_test(fake, test_s3_gives_up_on_dropped_connections);
     tcase_add_test(fake, test_s3_error_inside_200_list_is_retried_and_bad_keys_skipped);
     tcase_add_test(fake, test_s3_wrong_region_names_the_right_one);
     tcase_add_test(fake, test_s3_open_refuses_bad_urls_and_missing_credentials);
