@@ -106,8 +106,64 @@ mklayer "$WREN_TMP/layer1.zip" one
 mklayer "$WREN_TMP/layer2.zip" two
 D=("$W" deploy --bucket wren-jobs --function wren-fn --layer-zip "$WREN_TMP/layer1.zip")
 
+# moto takes the payload hash from X-Amz-Content-SHA256 when it is signed and
+# never compares it with the body (botocore's canonical_request does the
+# same); AWS does. So the first run's Lambda calls go through a proxy that
+# checks each one: the header present, signed, and the body's real SHA-256.
+cat >"$WREN_TMP/shaproxy.py" <<'EOF'
+import hashlib, http.client, http.server, sys
+up_port, log = int(sys.argv[1]), open(sys.argv[2], "a", buffering=1)
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def handle_one(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        sha = self.headers.get("X-Amz-Content-SHA256")
+        signed = self.headers.get("Authorization", "").partition("SignedHeaders=")[2].partition(",")[0].split(";")
+        ok = sha == hashlib.sha256(body).hexdigest() and "x-amz-content-sha256" in signed
+        log.write("%s %s %s\n" % (self.command, self.path.split("?")[0], "ok" if ok else "BAD %r %r" % (sha, signed)))
+        c = http.client.HTTPConnection("127.0.0.1", up_port, timeout=60)
+        c.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        for k, v in self.headers.items():
+            c.putheader(k, v)
+        c.endheaders(body)
+        r = c.getresponse()
+        data = r.read()
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        c.close()
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_one
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+EOF
+coproc SHAPROXY { exec python3 "$WREN_TMP/shaproxy.py" "$mport" "$WREN_TMP/sha.log"; }
+WREN_PIDS+=($SHAPROXY_PID)
+read -r pport <&"${SHAPROXY[0]}"
+[ -n "$pport" ] || fail "sha proxy"
+
 # 1. Every step, every call signed and checked: created, then unchanged.
-"${D[@]}" >"$WREN_TMP/run1" 2>"$WREN_TMP/err1" || fail "first deploy: $(cat "$WREN_TMP/err1")"
+AWS_ENDPOINT_URL_LAMBDA="http://127.0.0.1:$pport" "${D[@]}" >"$WREN_TMP/run1" 2>"$WREN_TMP/err1" \
+    || fail "first deploy: $(cat "$WREN_TMP/err1")"
+kill "$SHAPROXY_PID"
+# ListLayerVersions, PublishLayerVersion, GetFunction, CreateFunction,
+# GetFunctionConfiguration, Get/PutFunctionEventInvokeConfig.
+sort -u "$WREN_TMP/sha.log" >"$WREN_TMP/sha.got"
+cat >"$WREN_TMP/sha.want" <<'EOF'
+GET /2015-03-31/functions/wren-fn ok
+GET /2015-03-31/functions/wren-fn/configuration ok
+GET /2018-10-31/layers/wren-fn/versions ok
+GET /2019-09-25/functions/wren-fn/event-invoke-config ok
+POST /2015-03-31/functions ok
+POST /2018-10-31/layers/wren-fn/versions ok
+PUT /2019-09-25/functions/wren-fn/event-invoke-config ok
+EOF
+diff "$WREN_TMP/sha.want" "$WREN_TMP/sha.got" || fail "Lambda calls' X-Amz-Content-SHA256"
 cat >"$WREN_TMP/want1" <<'EOF'
 role wren-fn-role                        created
 role policy wren-job-bucket              created
