@@ -17,6 +17,7 @@
 #include "emulator.h"
 
 #define S_MAX_FUNCTIONS 64
+#define S_MAX_ENV 256
 
 static void s_help(FILE *f)
 {
@@ -46,6 +47,12 @@ static void s_help(FILE *f)
             "  --log FILE            append function logs (START/END/REPORT, instance output)\n"
             "                        to FILE instead of stderr\n"
             "  --quiet               no START/END/REPORT lines (instance output is still logged)\n"
+            "  --env NAME=VALUE      add NAME=VALUE to every instance's environment, as a\n"
+            "                        function's environment variables on Lambda; repeatable.\n"
+            "                        Lambda's rules: NAME is a letter then letters, digits or\n"
+            "                        '_'; reserved names (_HANDLER, AWS_REGION, AWS_LAMBDA_*,\n"
+            "                        credentials, LAMBDA_TASK_ROOT, ...) are refused; 4 KB in\n"
+            "                        total. Overrides PATH, LANG, TZ or a passed-through variable\n"
             "  -h, --help            this help\n"
             "\n"
             "example:\n"
@@ -82,10 +89,13 @@ int wren_cmd_emulator(int argc, char **argv)
         {"queue-max", required_argument, NULL, 'q'}, {"idle-reap", required_argument, NULL, 'i'},
         {"handler", required_argument, NULL, 'H'}, {"task-root", required_argument, NULL, 'T'},
         {"log", required_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'Q'},
+        {"env", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     wren_emulator_function fns[S_MAX_FUNCTIONS];
     char *names[S_MAX_FUNCTIONS];
     size_t n_fns = 0;
+    const char *env[S_MAX_ENV];
+    size_t n_env = 0;
     char host[64] = "127.0.0.1";
     long port = 9000, concurrency = 0, memory = 1769, retries = 2, queue_max = 0, idle = 0;
     double timeout = 60;
@@ -176,6 +186,18 @@ int wren_cmd_emulator(int argc, char **argv)
         case 'Q':
             quiet = 1;
             break;
+        case 'e':
+            /* The name and size rules are the library's (wren_emulator_start). */
+            if (!strchr(optarg, '=') || optarg[0] == '=') {
+                rc = s_usage_error("--env wants NAME=VALUE, got '%s'", optarg);
+                goto done;
+            }
+            if (n_env == S_MAX_ENV) {
+                rc = s_usage_error("too many --env options (at most 256)%s", "");
+                goto done;
+            }
+            env[n_env++] = optarg;
+            break;
         case 'h':
             s_help(stdout);
             rc = 0;
@@ -232,6 +254,8 @@ int wren_cmd_emulator(int argc, char **argv)
     cfg.idle_reap_s = (int)idle;
     cfg.log_path = log_path;
     cfg.quiet = quiet;
+    cfg.env = env;
+    cfg.n_env = n_env;
     wren_emulator *em = NULL;
     int st = wren_emulator_start(&cfg, &em);
     if (st != 0) {

@@ -489,7 +489,7 @@ static char **s_build_env(wren__inst *inst)
 {
     wren__fn *fn = inst->fn;
     wren_emulator *em = fn->em;
-    size_t cap = 64, n = 0;
+    size_t cap = 64 + em->n_env, n = 0;
     for (char **e = environ; *e; e++)
         cap++;
     char **env = calloc(cap, sizeof *env);
@@ -516,6 +516,25 @@ static char **s_build_env(wren__inst *inst)
     for (char **e = environ; *e && !bad; e++)
         if (s_is_passthrough(*e))
             bad |= s_env_add(env, &n, cap, "%s", *e);
+    /* The user's variables: a name set above (PATH, LANG, TZ, a passed-through
+     * one) takes the user's value; reserved names were refused at start. */
+    for (size_t u = 0; u < em->n_env && !bad; u++) {
+        size_t name_len = (size_t)(strchr(em->env[u], '=') - em->env[u]) + 1; /* with '=' */
+        size_t k = 0;
+        while (k < n && strncmp(env[k], em->env[u], name_len))
+            k++;
+        if (k < n) {
+            char *dup = strdup(em->env[u]);
+            if (!dup) {
+                bad = 1;
+                break;
+            }
+            free(env[k]);
+            env[k] = dup;
+        } else {
+            bad |= s_env_add(env, &n, cap, "%s", em->env[u]);
+        }
+    }
     if (bad) {
         for (size_t i = 0; i < n; i++)
             free(env[i]);
@@ -1183,6 +1202,76 @@ static void s_raise_nofile(void)
     }
 }
 
+/* Names Lambda reserves for itself: a function's configuration cannot set
+ * them ("Reserved environment variables" in the Lambda developer guide). */
+static int s_env_reserved(const char *name, size_t len)
+{
+    static const char *const names[] = {"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION",
+                                        "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+                                        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+                                        "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+                                        "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
+                                        "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API",
+                                        "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == len && !strncmp(name, names[i], len))
+            return 1;
+    return 0;
+}
+
+/* Checks and copies the user's environment variables (config.env). */
+static int s_copy_env(wren_emulator *em, const wren_emulator_config *cfg)
+{
+    if (cfg->n_env == 0)
+        return WREN_OK;
+    if (!cfg->env) {
+        s_set_err("invalid configuration: n_env without env");
+        return WREN_EINVAL;
+    }
+    em->env = calloc(cfg->n_env, sizeof *em->env);
+    if (!em->env) {
+        s_set_err("out of memory");
+        return WREN_ENOMEM;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < cfg->n_env; i++) {
+        const char *kv = cfg->env[i] ? cfg->env[i] : "";
+        const char *eq = strchr(kv, '=');
+        size_t len = eq ? (size_t)(eq - kv) : strlen(kv);
+        int ok = eq && len >= 2 && ((kv[0] >= 'A' && kv[0] <= 'Z') || (kv[0] >= 'a' && kv[0] <= 'z'));
+        for (size_t k = 1; ok && k < len; k++) {
+            char c = kv[k];
+            ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        }
+        if (!ok) {
+            s_set_err("environment variable '%.80s' is not NAME=VALUE with NAME a letter then letters, digits "
+                      "or '_' (Lambda's rule)", kv);
+            return WREN_EINVAL;
+        }
+        if (s_env_reserved(kv, len)) {
+            s_set_err("environment variable %.*s is reserved by Lambda and cannot be set", (int)len, kv);
+            return WREN_EINVAL;
+        }
+        for (size_t j = 0; j < em->n_env; j++)
+            if (!strncmp(em->env[j], kv, len + 1)) {
+                s_set_err("environment variable %.*s given twice", (int)len, kv);
+                return WREN_EEXIST;
+            }
+        total += strlen(kv) - 1; /* names and values, as Lambda counts its 4 KB */
+        if (total > 4096) {
+            s_set_err("environment variables exceed Lambda's 4 KB in total");
+            return WREN_EINVAL;
+        }
+        em->env[i] = strdup(kv);
+        if (!em->env[i]) {
+            s_set_err("out of memory");
+            return WREN_ENOMEM;
+        }
+        em->n_env = i + 1;
+    }
+    return WREN_OK;
+}
+
 int wren_emulator_start(const wren_emulator_config *cfg, wren_emulator **out)
 {
     int rc = WREN_OK;
@@ -1230,6 +1319,9 @@ int wren_emulator_start(const wren_emulator_config *cfg, wren_emulator **out)
         if (rc != WREN_OK)
             goto cleanup;
     }
+    rc = s_copy_env(em, cfg);
+    if (rc != WREN_OK)
+        goto cleanup;
     if (cfg->log_path) {
         em->log_fd = open(cfg->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (em->log_fd < 0) {
@@ -1353,6 +1445,9 @@ void wren_emulator_stop(wren_emulator *em)
     if (em->own_log_fd && em->log_fd >= 0)
         close(em->log_fd);
     s_free_fns(em);
+    for (size_t i = 0; i < em->n_env; i++)
+        free(em->env[i]);
+    free(em->env);
     free(em->resume_q);
     pthread_mutex_destroy(&em->lock);
     free(em);

@@ -39,6 +39,15 @@ typedef struct wren_emulator_config {
     int idle_reap_s;            /* idle instances are stopped after this; 0: 600 */
     const char *log_path;       /* function logs (START/END/REPORT, worker stderr); NULL: stderr */
     int quiet;                  /* no START/END/REPORT lines */
+    /* "NAME=VALUE" strings added to every instance's environment, as a
+     * function's environment variables on Lambda: NAME is a letter then one
+     * or more of [A-Za-z0-9_]; Lambda's reserved names (_HANDLER,
+     * AWS_LAMBDA_*, AWS_REGION, credentials, LAMBDA_TASK_ROOT, ...) are
+     * refused; together at most 4 KB. A NAME the emulator would also set or
+     * pass through (PATH, LANG, TZ, LD_LIBRARY_PATH, WREN_*) takes this
+     * value. Copied at start. */
+    const char *const *env;
+    size_t n_env;
 } wren_emulator_config;
 
 typedef struct wren_emulator wren_emulator;

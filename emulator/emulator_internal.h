@@ -129,6 +129,8 @@ struct wren_emulator {
     size_t queue_max;
     int idle_reap_s;
     int quiet;
+    char **env;       /* the user's "NAME=VALUE" for every instance (config.env) */
+    size_t n_env;
     int log_fd;
     int own_log_fd;
     int stopping;

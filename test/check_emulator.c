@@ -858,6 +858,89 @@ START_TEST(test_two_emulators_in_one_process)
 }
 END_TEST
 
+START_TEST(test_user_environment)
+{
+    wren_emulator_function f = s_fn("fn", NULL);
+    static const char *const env[] = {"MY_VAR=hello world=1", "PATH=/opt/custom/bin:/usr/bin:/bin", "TZ=:Europe/Paris",
+                                      "EMPTY_ONE="};
+    wren_emulator_config cfg = {0};
+    cfg.functions = &f;
+    cfg.n_functions = 1;
+    cfg.log_path = "/dev/null";
+    cfg.env = env;
+    cfg.n_env = 4;
+    wren_emulator *em = NULL;
+    ck_assert_msg(wren_emulator_start(&cfg, &em) == WREN_OK, "start: %s", wren_emulator_errmsg());
+    s_resp r;
+    s_invoke(wren_emulator_port(em), "fn", NULL, "{\"op\":\"env\",\"names\":[\"MY_VAR\",\"EMPTY_ONE\",\"NOT_SET\"]}", 0,
+             &r);
+    ck_assert_int_eq(r.status, 200);
+    json_t *got = s_json(&r);
+    ck_assert_str_eq(s_str(got, "MY_VAR"), "hello world=1");
+    ck_assert_ptr_nonnull(json_object_get(got, "EMPTY_ONE"));
+    ck_assert_str_eq(s_str(got, "EMPTY_ONE"), "");
+    ck_assert_ptr_null(json_object_get(got, "NOT_SET"));
+    /* Variables the emulator sets itself take the user's value... */
+    ck_assert_str_eq(s_str(got, "PATH"), "/opt/custom/bin:/usr/bin:/bin");
+    ck_assert_str_eq(s_str(got, "TZ"), ":Europe/Paris");
+    /* ...and the others are Lambda's as before. */
+    ck_assert_str_eq(s_str(got, "AWS_LAMBDA_FUNCTION_NAME"), "fn");
+    ck_assert_str_eq(s_str(got, "_HANDLER"), "wren");
+    json_decref(got);
+    s_resp_free(&r);
+    wren_emulator_stop(em);
+
+    /* Refused as Lambda refuses them, before anything starts. */
+    static const struct {
+        const char *kv;
+        int rc;
+        const char *msg;
+    } bad[] = {
+        {"AWS_REGION=us-west-2", WREN_EINVAL, "environment variable AWS_REGION is reserved by Lambda and cannot be set"},
+        {"AWS_LAMBDA_RUNTIME_API=1.2.3.4:5", WREN_EINVAL,
+         "environment variable AWS_LAMBDA_RUNTIME_API is reserved by Lambda and cannot be set"},
+        {"_HANDLER=x", WREN_EINVAL, "environment variable '_HANDLER=x' is not NAME=VALUE with NAME a letter then "
+                                    "letters, digits or '_' (Lambda's rule)"},
+        {"1ABC=x", WREN_EINVAL, "environment variable '1ABC=x' is not NAME=VALUE with NAME a letter then letters, "
+                                "digits or '_' (Lambda's rule)"},
+        {"A=x", WREN_EINVAL, "environment variable 'A=x' is not NAME=VALUE with NAME a letter then letters, digits "
+                             "or '_' (Lambda's rule)"},
+        {"MY-VAR=x", WREN_EINVAL, "environment variable 'MY-VAR=x' is not NAME=VALUE with NAME a letter then "
+                                  "letters, digits or '_' (Lambda's rule)"},
+        {"NOVALUE", WREN_EINVAL, "environment variable 'NOVALUE' is not NAME=VALUE with NAME a letter then letters, "
+                                 "digits or '_' (Lambda's rule)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *one[] = {bad[i].kv};
+        cfg.env = one;
+        cfg.n_env = 1;
+        em = (wren_emulator *)&cfg;
+        ck_assert_int_eq(wren_emulator_start(&cfg, &em), bad[i].rc);
+        ck_assert_ptr_null(em);
+        ck_assert_str_eq(wren_emulator_errmsg(), bad[i].msg);
+    }
+    const char *twice[] = {"MY_VAR=a", "MY_VAR=b"};
+    cfg.env = twice;
+    cfg.n_env = 2;
+    ck_assert_int_eq(wren_emulator_start(&cfg, &em), WREN_EEXIST);
+    ck_assert_str_eq(wren_emulator_errmsg(), "environment variable MY_VAR given twice");
+    /* 4 KB of names and values in total: 4,096 passes, 4,097 does not. */
+    static char big[4200];
+    memcpy(big, "BIG=", 4);
+    memset(big + 4, 'x', 4093); /* "BIG" + 4,093 = 4,096 */
+    big[4097] = '\0';
+    const char *at_limit[] = {big};
+    cfg.env = at_limit;
+    cfg.n_env = 1;
+    ck_assert_msg(wren_emulator_start(&cfg, &em) == WREN_OK, "start: %s", wren_emulator_errmsg());
+    wren_emulator_stop(em);
+    big[4097] = 'x';
+    big[4098] = '\0';
+    ck_assert_int_eq(wren_emulator_start(&cfg, &em), WREN_EINVAL);
+    ck_assert_str_eq(wren_emulator_errmsg(), "environment variables exceed Lambda's 4 KB in total");
+}
+END_TEST
+
 START_TEST(test_start_refuses_bad_config)
 {
     wren_emulator_function fs[2] = {s_fn("fn", NULL), s_fn("fn", NULL)};
@@ -968,6 +1051,7 @@ static Suite *emulator_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_sync_round_trip_and_environment);
+    tcase_add_test(tc, test_user_environment);
     tcase_add_test(tc, test_runtime_api_headers_and_misuse);
     tcase_add_test(tc, test_memory_size_limits_the_instance);
     tcase_add_test(tc, test_function_error_is_unhandled);

@@ -15,7 +15,8 @@
  *   "print"  {"lines": N}  print N lines, then return the event
  *   "big"    {"bytes": N}  return a JSON string of N bytes
  *   "fork"   start a child that sleeps 300 s; return {"child": PID}
- *   "env"    return the Lambda environment variables as an object
+ *   "env"    return the Lambda environment variables as an object (and those
+ *            named in "names": [...])
  *   "headers" return the headers of this event's `next` response
  *   "twice"  answer, then abandon a second long poll on another connection
  *   "alloc"  {"mb": N}  malloc N MB (untouched); {"allocated": true|false}
@@ -272,6 +273,13 @@ int main(void)
             for (int i = 0; names[i]; i++)
                 if (getenv(names[i]))
                     json_object_set_new(o, names[i], json_string(getenv(names[i])));
+            /* Any other names the event lists (the user's variables). */
+            json_t *more = json_object_get(j, "names");
+            for (size_t i = 0; i < json_array_size(more); i++) {
+                const char *n = json_string_value(json_array_get(more, i));
+                if (n && getenv(n))
+                    json_object_set_new(o, n, json_string(getenv(n)));
+            }
             char cwd[512];
             if (getcwd(cwd, sizeof cwd))
                 json_object_set_new(o, "cwd", json_string(cwd));

@@ -10,7 +10,7 @@ RT="$WREN_BIN_DIR/emulator_test_runtime"
 # --help documents every option.
 help=$("$WREN" emulator --help)
 for o in --function --listen --concurrency --timeout --memory --async-retries --queue-max --idle-reap \
-         --handler --task-root --log --quiet --help; do
+         --handler --task-root --log --quiet --env --help; do
   grep -q -- "$o" <<<"$help" || fail "--help does not mention $o"
 done
 
@@ -34,6 +34,9 @@ expect_usage "function f given twice" --function f="$RT" --function f="$RT"
 expect_usage "not 1-64 characters" --function 'a.b'="$RT"
 expect_usage "not an IPv4 address" --function f="$RT" --listen nowhere:0
 expect_usage "is not an executable file" --function f=/nonexistent/bootstrap
+expect_usage "--env wants NAME=VALUE" --function f="$RT" --env JUSTANAME
+expect_usage "AWS_REGION is reserved by Lambda" --function f="$RT" --env AWS_REGION=eu-west-1
+expect_usage "environment variable MY_VAR given twice" --function f="$RT" --env MY_VAR=1 --env MY_VAR=2
 
 # Start, read the address, invoke.
 start_emulator() {
@@ -45,12 +48,15 @@ start_emulator() {
   ADDR=$(head -1 "$WREN_TMP/out")
   [[ "$ADDR" =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "no address on stdout: '$ADDR' $(cat "$WREN_TMP/err")"
 }
-start_emulator
+start_emulator --env MY_CLI_VAR="two words" --env LANG=C.UTF-8
 body=$(curl -sS -X POST "$ADDR/2015-03-31/functions/echo/invocations" -d '{"hello":"world"}')
 [ "$body" = '{"hello":"world"}' ] || fail "echo: $body"
 body=$(curl -sS -X POST "$ADDR/2015-03-31/functions/other/invocations" -d '{"op":"env"}')
 [ "$(jq -r .AWS_LAMBDA_FUNCTION_MEMORY_SIZE <<<"$body")" = 256 ] || fail "memory: $body"
 [ "$(jq -r ._HANDLER <<<"$body")" = wren ] || fail "handler: $body"
+body=$(curl -sS -X POST "$ADDR/2015-03-31/functions/other/invocations" -d '{"op":"env","names":["MY_CLI_VAR"]}')
+[ "$(jq -r .MY_CLI_VAR <<<"$body")" = "two words" ] || fail "--env MY_CLI_VAR: $body"
+[ "$(jq -r .LANG <<<"$body")" = C.UTF-8 ] || fail "--env LANG: $body"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$ADDR/2015-03-31/functions/none/invocations" -d '{}')
 [ "$code" = 404 ] || fail "unknown function gave $code"
 grep -q '^START RequestId: .* Version: \$LATEST$' "$WREN_TMP/fn.log" || fail "no START line in --log file"
