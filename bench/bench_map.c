@@ -259,10 +259,9 @@ int main(int argc, char **argv)
 {
     static const char usage[] =
         "usage: bench_map [--tasks N] [--invokes N] [--runs R] [--local-only]\n"
-        "  --tasks N       addone tasks through the local backend and through xargs -P (10000)\n"
-        "  --invokes N     Event invokes to a 202 sink, through the invoker and wren_map (50000)\n"
-        "  --runs R        repetitions, interleaved; medians are printed (3, at most 50)\n"
-        "  --local-only    only the local map (tasks/s and CPU per task by process)\n";
+        "  N trivial addone tasks through the local backend (tasks/s, CPU per task by process), the same as one\n"
+        "  process per task under xargs -P, and N Event invokes to a 202 sink; medians of R interleaved runs\n"
+        "  (defaults 10000, 50000, 3); --local-only: the local backend alone\n";
     size_t tasks = 10000, invokes = 50000;
     int runs = 3, cores = (int)sysconf(_SC_NPROCESSORS_ONLN), local_only = 0, bad = 0;
     for (int i = 1; i < argc; i++) {
