@@ -5,10 +5,12 @@ an HTTP proxy in front of a real `wren emulator` that, by option,
                    after the first invoke it sees, then forwards;
   --drop N         closes the connection of the first N invokes after reading half their body
                    (a dropped connection mid-upload), without answering;
-  --duplicate      forwards every Event invoke twice (Lambda delivers async events at least once).
+  --duplicate      forwards every Event invoke twice (Lambda delivers async events at least once);
+  --lose N         forwards the first N invokes, then closes their connection without answering
+                   (the event was accepted, its 202 lost: the client's retry delivers it again).
 Prints its URL (http://127.0.0.1:PORT) as the first line on stdout, and after every invoke
 writes its counts as JSON to --counts FILE. Stops on SIGTERM.
-usage: invoke_proxy.py --upstream URL --counts FILE [--throttle-s S] [--drop N] [--duplicate]"""
+usage: invoke_proxy.py --upstream URL --counts FILE [--throttle-s S] [--drop N] [--duplicate] [--lose N]"""
 import argparse
 import http.client
 import json
@@ -21,7 +23,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-COUNTS = {"invokes": 0, "throttled": 0, "dropped": 0, "forwarded": 0, "duplicated": 0}
+COUNTS = {"invokes": 0, "throttled": 0, "dropped": 0, "forwarded": 0, "duplicated": 0, "lost": 0}
 STATE = {"first": None}
 OPTS = None
 
@@ -73,10 +75,13 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["first"] = now
             throttle = now - STATE["first"] < OPTS.throttle_s
             drop = not throttle and COUNTS["dropped"] < OPTS.drop
+            lose = not throttle and not drop and COUNTS["lost"] < OPTS.lose
             if throttle:
                 COUNTS["throttled"] += 1
             elif drop:
                 COUNTS["dropped"] += 1
+            elif lose:
+                COUNTS["lost"] += 1
             save()
         if drop:
             self.rfile.read(length // 2)
@@ -101,6 +106,13 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             COUNTS["forwarded"] += 1
             save()
+        if lose:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
         self._answer(code, hdrs, data)
 
 
@@ -112,6 +124,7 @@ def main():
     p.add_argument("--throttle-s", type=float, default=0.0)
     p.add_argument("--drop", type=int, default=0)
     p.add_argument("--duplicate", action="store_true")
+    p.add_argument("--lose", type=int, default=0)
     OPTS = p.parse_args()
     save()
     # socketserver's default backlog of 5 drops the SYNs of the invoker's 64

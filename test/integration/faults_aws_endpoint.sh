@@ -4,7 +4,8 @@
 # WREN_BACKEND=aws against moto_server as S3 and a `wren emulator` as the
 # Lambda endpoint, with test doubles in between:
 #   test/invoke_proxy.py in front of the emulator: throttling (429) for a
-#     while, connections dropped mid-upload, every async event delivered twice;
+#     while and for good, connections dropped mid-upload, every async event
+#     delivered twice, answers lost after the event was accepted;
 #   test/s3_fault_proxy.py in front of moto: S3 uploads dropped mid-body (the
 #     SDK's argument objects, the workers' status objects).
 # Objects read back damaged: faults_aws_objects.sh. S3 answering 500/503 for a
@@ -79,6 +80,23 @@ for _ in $(seq 100); do [ $(( $(starts) - s0 )) -ge 100 ] && break; sleep 0.1; d
 [ $(( $(starts) - s0 )) -ge 100 ] || fail "the emulator ran $(( $(starts) - s0 )) invocations, want 100"
 "$W" status --json --store "$STORE" dup > "$WREN_TMP/dup.json" || true
 python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['calls']==50 and s['done']==50 and s['failed']==0, s" "$WREN_TMP/dup.json"
+stop_proxy
+echo "[$SECONDS s]"
+
+# 5. Answers lost: the first 10 invokes are forwarded (the events accepted)
+# and their connections closed without the 202. The invoker retries them, so
+# 10 calls run twice: 50 invocations, 40 outcomes, the kept job 40 done.
+gen "" 40 "$WREN_TMP/lose.jsonl"
+start_proxy --lose 10
+s0=$(starts)
+mapf "$PROXY_URL" lose "$WREN_TMP/lose.jsonl" "$WREN_TMP/lose.out"
+python3 "$CHECK" "$WREN_TMP/lose.jsonl" "$WREN_TMP/lose.out" --max-errors 0
+[ "$(count lost)" = 10 ] && [ "$(count forwarded)" = 50 ] ||
+  fail "the proxy lost $(count lost) answers of $(count forwarded) forwarded, want 10 of 50"
+for _ in $(seq 100); do [ $(( $(starts) - s0 )) -ge 50 ] && break; sleep 0.1; done
+[ $(( $(starts) - s0 )) = 50 ] || fail "the emulator ran $(( $(starts) - s0 )) invocations, want 50"
+"$W" status --json --store "$STORE" lose > "$WREN_TMP/lose.json" || true
+python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['calls']==40 and s['done']==40 and s['failed']==0, s" "$WREN_TMP/lose.json"
 stop_proxy
 echo "[$SECONDS s]"
 
