@@ -34,12 +34,24 @@ static size_t s_sink(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-/* Runs `count` sync invokes on one reused handle; invokes/s, or -1 on an error. */
+/* Runs `count` sync invokes on one reused handle; invokes/s, or -1 on an error.
+ * The client is set up as a lean libcurl client would be (as runtime.c is):
+ * the URL parsed once (CURLOPT_CURLU; given only a string, libcurl parses
+ * and rebuilds it for every request) and no proxy lookups in the
+ * environment per request. */
+static CURLU *s_uh; /* the URL of the round being run */
+
 static double s_round(CURL *c, int port, const char *payload, int count)
 {
     char url[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/2015-03-31/functions/bench/invocations", port);
+    if (!s_uh)
+        s_uh = curl_url();
+    if (!s_uh || curl_url_set(s_uh, CURLUPART_URL, url, 0) != CURLUE_OK)
+        return -1;
     curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CURLU, s_uh);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_sink);
@@ -241,6 +253,7 @@ int main(int argc, char **argv)
     if (cold >= 0)
         printf("\ncold start (spawn to first next, Init Duration), 21 instances: median %.2f ms, min %.2f ms\n", cold,
                cold_min);
+    curl_url_cleanup(s_uh);
     curl_global_cleanup();
     return 0;
 }
