@@ -50,7 +50,8 @@
  * 10,000 trivial tasks, alternating, 3 runs each: emulator CPU per task
  * 139 us with 64, 98 with 16, 96 with 8; tasks/s 2,329 vs 3,063 vs 2,620. */
 #define S_LOCAL_IN_FLIGHT 16
-/* The interval is at least this many times the last round's listing. */
+/* The interval is at least this many times the CPU of the last round's
+ * listing (and at least its wall time). */
 #define S_LIST_SHARE 10
 
 struct wren_future {
@@ -639,7 +640,8 @@ static void s_finish_err(wren_executor *ex, wren_future *f, int status, const ch
     free(f->args_b64);
     f->args_b64 = NULL;
     ex->n_failed++;
-    ex->last_outcome_ns = wren_mono_ns();
+    /* Not last_outcome_ns: a deadline passing or an invoke refused is no
+     * sign that the job moves (s_settle sets it when a worker wrote). */
 }
 
 /* ---- invoking ------------------------------------------------------------------ */
@@ -988,6 +990,10 @@ static void s_settle(wren_executor *ex, wren_future *f)
         wren_buf_clean_up(&b);
         return; /* listed but gone or unreadable: try again next round */
     }
+    /* A worker wrote a status: the job moves (the deadlines of calls queued
+     * behind it restart). The SDK's own timeouts and invoke errors do not,
+     * or n lost calls would time out one after another, n x the deadline. */
+    ex->last_outcome_ns = wren_mono_ns();
     rc = wren__status_parse(b.data, b.len, &st);
     wren_buf_clean_up(&b);
     if (rc != WREN_OK) {
@@ -1101,12 +1107,20 @@ static void s_speculate(wren_executor *ex, uint64_t now)
     ex->spec_every_ns = 20 * took > 50000000u ? 20 * took : 50000000u;
 }
 
+static uint64_t s_thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* One polling round: one LIST, then deadlines and reducers. Returns how many
  * futures finished in this round. */
 static size_t s_poll(wren_executor *ex)
 {
     size_t before = ex->n_done + ex->n_failed;
-    uint64_t round_list_ns = 0;
+    uint64_t round_list_ns = 0, round_list_cpu_ns = 0;
     s_pump(ex, 0);
     size_t pending = ex->n_calls - before;
     if (pending) {
@@ -1125,7 +1139,7 @@ static size_t s_poll(wren_executor *ex)
          * out-of-order outcome waits about a second at most. */
         s_seen seen = {.ex = ex, .prefix_len = strlen(ex->job) + 1};
         int list_auth_failed = 0;
-        uint64_t t0 = wren_mono_ns();
+        uint64_t t0 = wren_mono_ns(), c0 = s_thread_cpu_ns();
         while (ex->low_pending < ex->n_calls && ex->calls[ex->low_pending]->state != WREN_FUTURE_PENDING)
             ex->low_pending++;
         size_t lo = ex->low_pending, hi = ex->n_calls;
@@ -1184,6 +1198,7 @@ static size_t s_poll(wren_executor *ex)
                     s_finish_err(ex, ex->calls[i], WREN_ESTORE, "Wren.StoreError", msg, NULL);
         }
         round_list_ns = wren_mono_ns() - t0;
+        round_list_cpu_ns = s_thread_cpu_ns() - c0;
     }
     uint64_t now = wren_mono_ns();
     uint64_t limit = (uint64_t)(ex->deadline_s * 1e9);
@@ -1219,13 +1234,17 @@ static size_t s_poll(wren_executor *ex)
         ex->poll_ms = ex->poll_ms / 2 > S_POLL_MIN_MS ? ex->poll_ms / 2 : S_POLL_MIN_MS;
     else
         ex->poll_ms = ex->poll_ms * 3 / 2 + 1 < S_POLL_MAX_MS ? ex->poll_ms * 3 / 2 + 1 : S_POLL_MAX_MS;
-    /* Listing takes at most about 1/S_LIST_SHARE of the time: a file-store
-     * LIST reads all of JOB/ (4 ms at 10,000 calls), an S3 one is a round
-     * trip, and the CPU a poller burns is taken from the local workers.
-     * Polling more often than that only re-reads the directory: each round
-     * still finds what finished since the last. Small jobs list in
-     * microseconds, so their rounds stay short. */
-    uint64_t floor_ms = round_list_ns * S_LIST_SHARE / 1000000u;
+    /* Listing takes at most about half the time, and its CPU at most about
+     * 1/S_LIST_SHARE: a file-store LIST reads all of JOB/ (4 ms of CPU at
+     * 10,000 calls), and the CPU a poller burns is taken from the local
+     * workers; polling more often only re-reads the directory, each round
+     * still finding what finished since the last. An S3 LIST is mostly
+     * waiting (its CPU is signing and parsing), so it is not slowed by
+     * more than its round trip. Small jobs list in microseconds, so their
+     * rounds stay short. */
+    uint64_t floor_ms = round_list_ns / 1000000u;
+    if (round_list_cpu_ns * S_LIST_SHARE / 1000000u > floor_ms)
+        floor_ms = round_list_cpu_ns * S_LIST_SHARE / 1000000u;
     if (floor_ms > S_POLL_MAX_MS)
         floor_ms = S_POLL_MAX_MS;
     if ((uint64_t)ex->poll_ms < floor_ms)
