@@ -2,8 +2,9 @@
 # Fault matrix on the loopback-AWS backend, S3 failing for a while
 # (docs/faults.md; the local backend's twin is the store case of
 # faults_restart.sh): test/s3_fault_proxy.py in front of moto_server answers
-# every request with 503 SlowDown / 500 InternalError for 2 s mid-map. Lost
-# calls are noticed at the SDK's client deadline and re-invoked. Every call
+# every request with 503 SlowDown / 500 InternalError for 2 s mid-map, then
+# for good. Lost calls are noticed at the SDK's client deadline and
+# re-invoked, or time out. Every call
 # must end in exactly one outcome (test/fault_check.py).
 source "$(dirname "$0")/lib.sh"
 source "$WREN_SOURCE_DIR/test/faults_aws_lib.sh"
@@ -35,5 +36,22 @@ failed=$(s3count failed)
 grep -q "put s3://$BUCKET/jobs/sto/[0-9]*/status: HTTP 50[03] .*(after retries)" "$WREN_TMP/emu.log" ||
   { cp "$WREN_TMP/emu.log" /tmp/faults-aws-emu.log; fail "no worker met the S3 outage (log: /tmp/faults-aws-emu.log)"; }
 echo "  S3 errors answered: $failed [$SECONDS s]"
+
+# 2. S3 down for good: every call's status PUT fails, every listing fails.
+# Each of 20 calls must end Wren.Timeout at its deadline (1 s + 10 s, no
+# retries), all about together: a call's deadline restarts when a worker's
+# outcome arrives, not when another call times out (before that fix these 20
+# calls timed out one after another, 11 s apart: 220 s).
+gen "    d.update(expect=['Wren.Timeout'])" 20 "$WREN_TMP/down.jsonl"
+: > "$DOWN"
+t0=$(date +%s)
+mapf "$EMU_URL" down "$WREN_TMP/down.jsonl" "$WREN_TMP/down.out" --timeout 1
+took=$(( $(date +%s) - t0 ))
+rm "$DOWN"
+python3 "$CHECK" "$WREN_TMP/down.jsonl" "$WREN_TMP/down.out" --min-errors 20
+[ "$(grep -c '"type":"Wren.Timeout","message":"call [0-9]* (fault_mix) of job down: no outcome within 11.0 s (attempt 0)"' "$WREN_TMP/down.out")" = 20 ] ||
+  fail "20 timeouts: $(head -1 "$WREN_TMP/down.out")"
+[ "$took" -lt 30 ] || fail "20 lost calls took $took s to time out (one deadline is 11 s)"
+echo "  S3 down for good: 20 x Wren.Timeout in $took s"
 
 echo "faults aws store: ok [$SECONDS s]"
