@@ -265,6 +265,21 @@ START_TEST(test_response_json_exact)
     wren_buf_reset(&out);
     /* a truncated result (array of 2 with one element) is refused */
     ck_assert_int_eq(wren__response_json("echo", "\x92\x01", 2, 0, 0, &t, &out), WREN_EBADINPUT);
+    wren_buf_reset(&out);
+    /* The frame is written by hand and the values by jansson: the bytes are
+     * those of jansson dumping the whole object, for real epoch times and a
+     * kernel name that needs escaping too. */
+    wren__timings t3 = {1763797000.123456, 1763797000.1234579, 1763797001.0000019};
+    ck_assert_int_eq(wren__response_json("k\"\xc3\xa9\\", "\x93\x01\xcb\x3f\xb9\x99\x99\x99\x99\x99\x9a\xa1x", 13, 0,
+                                         123.25, &t3, &out),
+                     WREN_OK);
+    json_t *whole = json_pack("{s:i, s:s, s:[i, f, s], s:f, s:{s:f, s:f, s:f}}", "wren", 1, "kernel",
+                              "k\"\xc3\xa9\\", "result", 1, 0.1, "x", "flops", 123.25, "timings", "received",
+                              t3.received, "setup_done", t3.setup_done, "kernel_done", t3.kernel_done);
+    char *want = json_dumps(whole, JSON_COMPACT);
+    ck_assert_str_eq(out.data, want);
+    free(want);
+    json_decref(whole);
     wren_buf_clean_up(&out);
 }
 END_TEST
