@@ -40,6 +40,9 @@ expect_usage "environment variable MY_VAR given twice" --function f="$RT" --env 
 
 # Start, read the address, invoke.
 start_emulator() {
+  # Remove the previous run's files first: the background job truncates them
+  # only once it runs, and the wait below must not read the old address.
+  rm -f "$WREN_TMP/out" "$WREN_TMP/err"
   "$WREN" emulator --listen 127.0.0.1:0 --function echo="$RT" --function other="$RT" \
     --concurrency 2 --timeout 5 --memory 256 --log "$WREN_TMP/fn.log" "$@" >"$WREN_TMP/out" 2>"$WREN_TMP/err" &
   EM=$!
