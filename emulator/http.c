@@ -502,7 +502,8 @@ int wren__http_start(wren_emulator *em, int listen_fd)
      * the daemon's thread instead of 24, and a fifth less emulator CPU per
      * invoke (docs/emulator.md). Suspended connections are not in the poll
      * set, so a thousand waiting callers or idle instances cost nothing per
-     * loop turn; only connections with work in flight are polled. */
+     * loop turn; only connections with work in flight are polled. Measured:
+     * a gain up to ~64 callers in flight, a loss (+20 % CPU) at 200. */
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
                          MHD_USE_TURBO;
     em->mhd = MHD_start_daemon(flags, 0, NULL, NULL, s_handler, em, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
