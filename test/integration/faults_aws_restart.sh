@@ -48,6 +48,7 @@ mapf "$EMU_URL" gone "$WREN_TMP/gone.jsonl" "$WREN_TMP/gone.out" --timeout 1 --r
 host=$!
 WREN_PIDS+=($host)
 sleep 2
+instances=$(cat /proc/"$EMU_PID"/task/*/children 2>/dev/null || true)
 kill -9 "$EMU_PID"
 wait "$EMU_PID" 2>/dev/null || true
 t0=$(date +%s)
@@ -56,4 +57,10 @@ python3 "$CHECK" "$WREN_TMP/gone.jsonl" "$WREN_TMP/gone.out" --min-errors 1
 [ "$(grep -c "\"type\":\"Wren.InvokeError\",\"message\":\"invoke $EMU_URL/2015-03-31/functions/wren/invocations: Couldn't connect to server\"" "$WREN_TMP/gone.out")" = \
   "$(grep -c error "$WREN_TMP/gone.out")" ] || fail "untyped errors: $(grep error "$WREN_TMP/gone.out" | head -2)"
 [ $(( $(date +%s) - t0 )) -lt 30 ] || fail "calls of a dead endpoint took $(( $(date +%s) - t0 )) s to fail"
+orphans=""
+for p in $instances; do [ -d /proc/"$p" ] && orphans="$orphans $p"; done
+if [ -n "$orphans" ]; then
+  kill -9 $orphans 2>/dev/null || true
+  fail "instances of the emulator killed for good still running:$orphans"
+fi
 echo "faults aws restart: ok [$SECONDS s]"
