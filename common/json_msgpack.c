@@ -91,6 +91,11 @@ static json_t *s_to_json(const msgpack_object *o, int depth)
     case MSGPACK_OBJECT_BIN:
         return s_bytes_to_b64(o->via.bin.ptr, o->via.bin.size);
     case MSGPACK_OBJECT_EXT: {
+        /* An ext renders as an object {"ext", "data"}: one level more than it
+         * took in msgpack, so one at the deepest level would give JSON that
+         * wren_json_to_msgpack refuses (found by fuzz_msgpack_json). */
+        if (depth + 1 >= WREN_MAX_NESTING)
+            return NULL;
         json_t *data = s_bytes_to_b64(o->via.ext.ptr, o->via.ext.size);
         return data ? json_pack("{s:i,s:o}", "ext", (int)o->via.ext.type, "data", data) : NULL;
     }

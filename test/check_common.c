@@ -170,6 +170,38 @@ START_TEST(test_nesting_limit_is_the_same_both_ways)
 }
 END_TEST
 
+START_TEST(test_ext_renders_only_where_its_object_fits)
+{
+    /* An ext (fixext1) renders as {"ext": t, "data": b64}, one level deeper
+     * than it sits in msgpack: inside 30 arrays it renders and packs back;
+     * inside 31 (the deepest a scalar may sit) it is refused, not rendered
+     * into JSON that wren_json_to_msgpack would then refuse. */
+    for (int levels = 30; levels <= 31; levels++) {
+        char bytes[64];
+        memset(bytes, 0x91, (size_t)levels);
+        memcpy(bytes + levels, "\xd4\x05\x2a", 3);
+        msgpack_zone z;
+        msgpack_zone_init(&z, 256);
+        msgpack_object o;
+        ck_assert_int_eq(wren_msgpack_unpack_one(bytes, (size_t)levels + 3, &z, &o), WREN_OK);
+        json_t *j = wren_msgpack_to_json(&o);
+        if (levels == 30) {
+            ck_assert_ptr_nonnull(j);
+            wren_buf b;
+            wren_buf_init(&b, 0);
+            msgpack_packer pk;
+            msgpack_packer_init(&pk, &b, wren_buf_msgpack_write);
+            ck_assert_int_eq(wren_json_to_msgpack(j, &pk), WREN_OK);
+            wren_buf_clean_up(&b);
+            json_decref(j);
+        } else {
+            ck_assert_ptr_null(j);
+        }
+        msgpack_zone_destroy(&z);
+    }
+}
+END_TEST
+
 static char *s_render(const char *bytes, size_t len)
 {
     msgpack_zone z;
@@ -227,6 +259,7 @@ int main(void)
     tcase_add_test(tc, test_safe_ids);
     tcase_add_test(tc, test_unpack_refuses_counts_the_bytes_cannot_hold);
     tcase_add_test(tc, test_nesting_limit_is_the_same_both_ways);
+    tcase_add_test(tc, test_ext_renders_only_where_its_object_fits);
     tcase_add_test(tc, test_render_repairs_utf8_and_keeps_key_bytes);
     tcase_add_test(tc, test_base64_refuses_noncanonical_padding_bits);
     suite_add_tcase(s, tc);
