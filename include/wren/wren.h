@@ -115,7 +115,8 @@ typedef struct wren_config {
     int memory_mb;                /* 0: 1769 */
     size_t inline_threshold_bytes;/* args up to this travel in the event; 0: 256 KiB; at most 700 KiB (an
                                      Event payload is at most 1 MB); larger go to JOB/CALL/in */
-    int max_in_flight;            /* invoke requests in flight at once; 0: 64 (16 to the embedded emulator, whose CPU per invoke grows with open connections) */
+    int max_in_flight;            /* invoke requests in flight at once; 0: 64, or 16 to the embedded
+                                     emulator (its CPU per invoke grows with open connections) */
     int keep_data;                /* keep the store's job data (and a default store dir) after destroy */
     int quiet;                    /* local: no START/END/REPORT lines in the worker log */
     const char *log_path;         /* local: worker logs; NULL: a file in the executor's temp dir */
