@@ -193,8 +193,12 @@ int wren__sup_ensure(wren__sup *sup);
 /* Pid of the current child (0 if none): for tests. */
 pid_t wren__sup_child_pid(const wren__sup *sup);
 
-/* The kill-at-deadline margin: WREN_DEADLINE_MARGIN_MS, default 50. */
-int64_t wren__deadline_margin_ms(void);
+/* WREN_DEADLINE_MARGIN_MS when set to 0..600000, else -1. */
+int64_t wren__deadline_margin_env(void);
+
+/* The kill-at-deadline margin for a task whose outcome goes to store_url
+ * (NULL: none): env_ms when >= 0, else 500 for an s3:// store, else 50. */
+int64_t wren__deadline_margin_ms(int64_t env_ms, const char *store_url);
 
 #ifdef __cplusplus
 }

@@ -34,7 +34,7 @@ typedef struct s_worker {
     wren__sup *sup;
     char instance[2 + 32 + 1];
     uint64_t invocations; /* served so far: the first is the cold one */
-    int64_t margin_ms;
+    int64_t margin_env_ms; /* WREN_DEADLINE_MARGIN_MS, or -1 */
     s_store_slot stores[S_MAX_STORES];
     uint64_t store_clock;
     wren_buf args;  /* msgpack arguments, reused across invocations */
@@ -207,7 +207,7 @@ static void s_serve(s_worker *w, const wren_invocation *inv, s_outcome *o)
     }
 
     wren__task task = {ev.kernel, inv->request_id, inv->deadline_ms, w->args.data ? w->args.data : "", w->args.len};
-    if (wren__sup_run(w->sup, &task, w->margin_ms, &res) != WREN_OK) {
+    if (wren__sup_run(w->sup, &task, wren__deadline_margin_ms(w->margin_env_ms, ev.store), &res) != WREN_OK) {
         res = NULL;
         s_fail(o, "Wren.KernelCrash", "kernel '%s' could not be started: no child process (fork or pipe failed)",
                ev.kernel);
@@ -306,7 +306,7 @@ int main(void)
     memset(&w, 0, sizeof w);
     wren_buf_init(&w.args, WREN__INPUT_MAX_BYTES);
     wren_buf_init(&w.reply, WREN__RESPONSE_MAX_BYTES);
-    w.margin_ms = wren__deadline_margin_ms();
+    w.margin_env_ms = wren__deadline_margin_env();
     char msg[1024];
 
     const char *api = getenv("AWS_LAMBDA_RUNTIME_API");

@@ -67,7 +67,7 @@ struct wren__sup {
     s_reader rd; /* for from_child; reset with each new child */
 };
 
-int64_t wren__deadline_margin_ms(void)
+int64_t wren__deadline_margin_env(void)
 {
     const char *e = getenv("WREN_DEADLINE_MARGIN_MS");
     if (e && *e) {
@@ -76,6 +76,20 @@ int64_t wren__deadline_margin_ms(void)
         if (end && *end == '\0' && v >= 0 && v <= 600000)
             return v;
     }
+    return -1;
+}
+
+int64_t wren__deadline_margin_ms(int64_t env_ms, const char *store_url)
+{
+    if (env_ms >= 0)
+        return env_ms;
+    /* A stopped kernel's status must still reach the store before Lambda's
+     * own deadline ends the instance: a file write takes microseconds, an
+     * S3 PUT (with retries) hundreds of milliseconds. Too short a margin
+     * turns Sandbox.Timedout into a lost call the client only sees at its
+     * deadline (it_faults_aws_kernel measured it). */
+    if (store_url && !strncmp(store_url, "s3://", 5))
+        return 500;
     return 50;
 }
 

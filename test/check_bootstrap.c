@@ -549,10 +549,18 @@ START_TEST(test_isolation_names)
     ck_assert_int_eq(iso, WREN__ISO_CHILD);
     ck_assert_int_eq(wren__isolation_parse("thread", &iso), WREN_EINVAL);
     setenv("WREN_DEADLINE_MARGIN_MS", "120", 1);
-    ck_assert_int_eq(wren__deadline_margin_ms(), 120);
+    ck_assert_int_eq(wren__deadline_margin_env(), 120);
+    ck_assert_int_eq(wren__deadline_margin_ms(wren__deadline_margin_env(), "s3://b/p"), 120);
+    setenv("WREN_DEADLINE_MARGIN_MS", "0", 1);
+    ck_assert_int_eq(wren__deadline_margin_ms(wren__deadline_margin_env(), "s3://b/p"), 0);
     setenv("WREN_DEADLINE_MARGIN_MS", "12x", 1);
-    ck_assert_int_eq(wren__deadline_margin_ms(), 50);
+    ck_assert_int_eq(wren__deadline_margin_env(), -1);
     unsetenv("WREN_DEADLINE_MARGIN_MS");
+    ck_assert_int_eq(wren__deadline_margin_env(), -1);
+    /* unset: S3 needs time to take the status, a file store or a sync reply does not */
+    ck_assert_int_eq(wren__deadline_margin_ms(-1, "s3://bucket/jobs"), 500);
+    ck_assert_int_eq(wren__deadline_margin_ms(-1, "file:///tmp/x"), 50);
+    ck_assert_int_eq(wren__deadline_margin_ms(-1, NULL), 50);
 }
 END_TEST
 
