@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -573,6 +572,72 @@ static void s_close_fds(wren__inst *inst)
     inst->listen_fd = inst->pidfd = inst->out_fd = inst->status_fd = -1;
 }
 
+/* What the child of s_spawn_process does between vfork and exec. */
+typedef struct {
+    const char *path, *dir;
+    char **argv, **env;
+    int out_fd;              /* becomes stdout and stderr */
+    struct rlimit as, nofile;
+    int set_as;
+    volatile int exec_errno; /* written by the child (it shares our memory) */
+} s_spawn_req;
+
+/* The child's side: only system calls, no allocation, no return. Limits are
+ * set here, before exec, not with prlimit() after it: a runtime forks its
+ * own workers as soon as it starts (wren's bootstrap forks its kernel child
+ * before anything else), and a child forked before a late prlimit() kept no
+ * limit at all, so a kernel could reserve 16 GiB in a 128 MB function
+ * (it_faults_kernel caught it under load). */
+static void s_spawn_child(s_spawn_req *r, const sigset_t *none)
+{
+    /* Own process group (so a kill takes its children too), default signal
+     * dispositions and an empty mask whatever the embedding program set,
+     * stdin from /dev/null, stdout and stderr into the log pipe, and no other
+     * descriptor inherited. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL); /* fails harmlessly for KILL, STOP and libc's own */
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (setpgid(0, 0) < 0 || null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(r->out_fd, 1) < 0 ||
+        dup2(r->out_fd, 2) < 0 || chdir(r->dir) < 0 || (r->set_as && setrlimit(RLIMIT_AS, &r->as) < 0) ||
+        setrlimit(RLIMIT_NOFILE, &r->nofile) < 0)
+        goto fail;
+    close_range(3, ~0U, 0);
+    sigprocmask(SIG_SETMASK, none, NULL);
+    execve(r->path, r->argv, r->env);
+fail:
+    r->exec_errno = errno ? errno : EINVAL;
+    _exit(127);
+}
+
+/* Starts r->path as posix_spawn would, with the limits in place from its
+ * first instruction. 0, or the errno of the set-up or exec that failed. */
+static int s_spawn_process(s_spawn_req *r, pid_t *pid_out)
+{
+    sigset_t all, none, old;
+    sigfillset(&all);
+    sigemptyset(&none);
+    /* No handler of ours may run in the child while it borrows our memory
+     * and stack (vfork); the child resets dispositions, then unblocks. */
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    r->exec_errno = 0;
+    pid_t pid = vfork();
+    if (pid == 0)
+        s_spawn_child(r, &none);
+    int err = pid < 0 ? errno : 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err)
+        return err;
+    if (r->exec_errno) { /* the child has exited (vfork returned after its _exit) */
+        waitpid(pid, NULL, 0);
+        return r->exec_errno;
+    }
+    *pid_out = pid;
+    return 0;
+}
+
 /* Starts one instance: its own Runtime API socket, a pipe for its output,
  * the process in its own group, an address-space limit. On failure the
  * invocation at the head of the queue gets the error (the one that asked for
@@ -582,9 +647,6 @@ static int s_spawn(wren__fn *fn)
     wren_emulator *em = fn->em;
     int pipefd[2] = {-1, -1};
     char **env = NULL;
-    int fa_ok = 0, attr_ok = 0;
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
     char why[256] = "";
     wren__inst *inst = calloc(1, sizeof *inst);
     if (!inst) {
@@ -629,31 +691,19 @@ static int s_spawn(wren__fn *fn)
         goto fail;
     }
 
-    if (posix_spawn_file_actions_init(&fa) != 0)
-        goto fail;
-    fa_ok = 1;
-    if (posix_spawnattr_init(&attr) != 0)
-        goto fail;
-    attr_ok = 1;
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    /* Own process group (so a kill takes its children too), default signal
-     * dispositions and an empty mask whatever the embedding program set,
-     * stdin from /dev/null, stdout and stderr into the log pipe, and no other
-     * descriptor inherited. */
-    if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
-        posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1) || posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2) ||
-        posix_spawn_file_actions_addchdir_np(&fa, fn->task_root) || posix_spawn_file_actions_addclosefrom_np(&fa, 3) ||
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) ||
-        posix_spawnattr_setpgroup(&attr, 0) || posix_spawnattr_setsigmask(&attr, &none) ||
-        posix_spawnattr_setsigdefault(&attr, &all)) {
-        snprintf(why, sizeof why, "posix_spawn set-up failed");
+    char *argv[] = {fn->bootstrap_path, NULL};
+    s_spawn_req req = {.path = fn->bootstrap_path, .dir = fn->task_root, .argv = argv, .env = env,
+                       .out_fd = pipefd[1], .set_as = WREN__AS_LIMIT};
+    req.as.rlim_cur = req.as.rlim_max = s_as_limit_bytes(fn->memory_mb);
+    /* Lambda gives a function 1,024 descriptors, whatever the emulator
+     * raised its own limit to (see s_raise_nofile). */
+    if (getrlimit(RLIMIT_NOFILE, &req.nofile) < 0) {
+        snprintf(why, sizeof why, "getrlimit: %s", strerror(errno));
         goto fail;
     }
-    char *argv[] = {fn->bootstrap_path, NULL};
+    req.nofile.rlim_cur = req.nofile.rlim_max < 1024 ? req.nofile.rlim_max : 1024;
     inst->spawn_ns = wren_mono_ns();
-    int rc = posix_spawn(&inst->pid, fn->bootstrap_path, &fa, &attr, argv, env);
+    int rc = s_spawn_process(&req, &inst->pid);
     if (rc != 0) {
         inst->pid = 0;
         /* Lambda's wording for a bootstrap it cannot run. */
@@ -662,19 +712,6 @@ static int s_spawn(wren__fn *fn)
     }
     close(pipefd[1]);
     pipefd[1] = -1;
-    if (WREN__AS_LIMIT) {
-        struct rlimit rl = {s_as_limit_bytes(fn->memory_mb), s_as_limit_bytes(fn->memory_mb)};
-        prlimit(inst->pid, RLIMIT_AS, &rl, NULL);
-    }
-    {
-        /* Lambda gives a function 1,024 descriptors, whatever the emulator
-         * raised its own limit to (see s_raise_nofile). */
-        struct rlimit nf;
-        if (prlimit(inst->pid, RLIMIT_NOFILE, NULL, &nf) == 0) {
-            nf.rlim_cur = nf.rlim_max < 1024 ? nf.rlim_max : 1024;
-            prlimit(inst->pid, RLIMIT_NOFILE, &nf, NULL);
-        }
-    }
     inst->pidfd = (int)syscall(SYS_pidfd_open, inst->pid, 0);
     if (inst->pidfd < 0 || s_epoll_add(em, inst->listen_fd, &inst->ev_listen) < 0 ||
         s_epoll_add(em, inst->pidfd, &inst->ev_pid) < 0 || s_epoll_add(em, inst->out_fd, &inst->ev_out) < 0) {
@@ -683,8 +720,6 @@ static int s_spawn(wren__fn *fn)
         waitpid(inst->pid, NULL, 0);
         goto fail;
     }
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
     s_free_env(env);
     wren__wake_supervisor(em, wren_now_ms() + (int64_t)(fn->timeout_s * 1000.0 + 0.5));
     inst->refs = 1; /* the process; dropped when it is reaped */
@@ -695,10 +730,6 @@ static int s_spawn(wren__fn *fn)
     return 0;
 
 fail:
-    if (fa_ok)
-        posix_spawn_file_actions_destroy(&fa);
-    if (attr_ok)
-        posix_spawnattr_destroy(&attr);
     s_free_env(env);
     if (pipefd[0] >= 0)
         close(pipefd[0]);
