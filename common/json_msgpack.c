@@ -50,7 +50,8 @@ static json_t *s_map_to_json(const msgpack_object_map *m, int depth)
         char *text = NULL;
         if (kj && json_is_string(kj))
             rc = json_object_setn_new_nocheck(obj, json_string_value(kj), json_string_length(kj), v);
-        else if (kj && (text = json_dumps(kj, JSON_ENCODE_ANY | JSON_COMPACT)) != NULL)
+        else if (kj && (text = json_dumps(kj, JSON_ENCODE_ANY | JSON_COMPACT)) != NULL &&
+                 strlen(text) <= WREN_MAX_KEY_TEXT_BYTES)
             rc = json_object_set_new_nocheck(obj, text, v);
         else
             rc = -1, json_decref(v);

@@ -89,11 +89,18 @@ int wren_utf8_sanitize(const char *s, size_t len, wren_buf *out);
  * containers; this limit keeps every value we accept within it. */
 #define WREN_MAX_NESTING 32
 
+/* The longest JSON text a non-string map key renders to. Each level of keys
+ * inside keys escapes the quotes and backslashes of the level below, so the
+ * text doubles per level: without a bound, 339 bytes of msgpack rendered to
+ * gigabytes (found by fuzz_msgpack_json). */
+#define WREN_MAX_KEY_TEXT_BYTES 4096
+
 /* Renders a msgpack object as JSON: bin becomes a base64 string, ext becomes
  * {"ext": type, "data": base64}, non-finite floats become null, non-string map
  * keys are rendered as their JSON text, and strings that are not UTF-8 are
  * repaired (wren_utf8_sanitize) so the JSON text is always valid. Returns a new reference, or NULL if the
- * nesting is deeper than WREN_MAX_NESTING or memory runs out. */
+ * nesting is deeper than WREN_MAX_NESTING, a non-string key's text is longer than
+ * WREN_MAX_KEY_TEXT_BYTES, or memory runs out. */
 json_t *wren_msgpack_to_json(const msgpack_object *obj);
 
 /* Packs JSON as msgpack: integers as ints, reals as float64, strings as str,

@@ -41,4 +41,27 @@ static inline int wren_fuzz_msgpack_deep_ext(const msgpack_object *o, int level)
     }
 }
 
+/* True if some map key is an array, a map or an ext: the only keys whose JSON
+ * text can pass WREN_MAX_KEY_TEXT_BYTES (rendering then refuses the value). */
+static inline int wren_fuzz_msgpack_container_key(const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_ARRAY:
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            if (wren_fuzz_msgpack_container_key(&o->via.array.ptr[i]))
+                return 1;
+        return 0;
+    case MSGPACK_OBJECT_MAP:
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            msgpack_object_type t = o->via.map.ptr[i].key.type;
+            if (t == MSGPACK_OBJECT_ARRAY || t == MSGPACK_OBJECT_MAP || t == MSGPACK_OBJECT_EXT ||
+                wren_fuzz_msgpack_container_key(&o->via.map.ptr[i].val))
+                return 1;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
 #endif

@@ -202,6 +202,37 @@ START_TEST(test_ext_renders_only_where_its_object_fits)
 }
 END_TEST
 
+START_TEST(test_container_keys_render_within_a_bound)
+{
+    /* {[1, "a"]: 2} renders its key as JSON text */
+    msgpack_zone z;
+    msgpack_zone_init(&z, 256);
+    msgpack_object o;
+    ck_assert_int_eq(wren_msgpack_unpack_one("\x81\x92\x01\xa1\x61\x02", 6, &z, &o), WREN_OK);
+    json_t *j = wren_msgpack_to_json(&o);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "[1,\"a\"]")), 2);
+    json_decref(j);
+    msgpack_zone_destroy(&z);
+
+    /* Keys inside keys, 30 deep, {{{...{"q": 1}: 1}...}: 1}: each level
+     * escapes the one below, so the text doubles per level (2^30 bytes at the
+     * top). Refused at WREN_MAX_KEY_TEXT_BYTES, after a few kilobytes. */
+    char bytes[128];
+    size_t n = 0;
+    for (int i = 0; i < 30; i++)
+        bytes[n++] = (char)0x81;          /* a map of one entry, whose key follows; */
+    memcpy(bytes + n, "\xa1q\x01", 3); /* the 30th is {"q": 1} */
+    n += 3;
+    for (int i = 0; i < 29; i++)
+        bytes[n++] = 0x01;                /* each outer level's value */
+    msgpack_zone_init(&z, 256);
+    ck_assert_int_eq(wren_msgpack_unpack_one(bytes, n, &z, &o), WREN_OK);
+    ck_assert_ptr_null(wren_msgpack_to_json(&o));
+    msgpack_zone_destroy(&z);
+}
+END_TEST
+
 static char *s_render(const char *bytes, size_t len)
 {
     msgpack_zone z;
@@ -260,6 +291,7 @@ int main(void)
     tcase_add_test(tc, test_unpack_refuses_counts_the_bytes_cannot_hold);
     tcase_add_test(tc, test_nesting_limit_is_the_same_both_ways);
     tcase_add_test(tc, test_ext_renders_only_where_its_object_fits);
+    tcase_add_test(tc, test_container_keys_render_within_a_bound);
     tcase_add_test(tc, test_render_repairs_utf8_and_keeps_key_bytes);
     tcase_add_test(tc, test_base64_refuses_noncanonical_padding_bits);
     suite_add_tcase(s, tc);
