@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "bootstrap.h"
 #include "kernels.h"
 #include "run.h"
@@ -314,6 +316,16 @@ int main(void)
         wren__log(WREN_LOG_ERROR, S_TAG, "AWS_LAMBDA_RUNTIME_API is not set: run me under Lambda or `wren emulator`");
         return 1;
     }
+    /* libcurl initialises OpenSSL, which parses its configuration file
+     * (Debian's /usr/lib/ssl/openssl.cnf, 12 KB): ~0.25 ms of every cold
+     * start, for settings the worker has no use for. The Runtime API is plain
+     * HTTP, the store sets its CA bundle itself, and on Amazon Linux the
+     * layer's OpenSSL finds no file at Debian's path anyway, so skipping it
+     * makes the local worker behave as the deployed one. An explicit
+     * OPENSSL_CONF is honoured. Done before the fork so the kernel child
+     * (which may use the store) agrees. */
+    if (!getenv("OPENSSL_CONF"))
+        OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
     /* The kernel child is forked before the Runtime API client exists: the
      * fork is then cheaper (curl_global_init's ~0.8 ms of OpenSSL set-up has
      * not yet dirtied the heap the fork must share and the parent then
