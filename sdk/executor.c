@@ -115,6 +115,11 @@ struct wren_executor {
     int poll_ms;
     volatile sig_atomic_t interrupted;
     uint64_t n_rounds, n_lists, list_ns, n_gets; /* for WREN_LOG=debug */
+    /* Listings failing since (0: the last round's all succeeded), and why: a
+     * call that then times out says the store, not the worker, may be the
+     * cause. */
+    uint64_t list_failing_since_ns;
+    char list_err[200];
     size_t frontier;    /* 1 + the highest call index settled from a status */
     size_t low_pending; /* no call below this index is pending */
     size_t last_got;    /* outcomes found by the last polling round */
@@ -1138,7 +1143,7 @@ static size_t s_poll(wren_executor *ex)
          * once a second a round lists every pending stretch, so an
          * out-of-order outcome waits about a second at most. */
         s_seen seen = {.ex = ex, .prefix_len = strlen(ex->job) + 1};
-        int list_auth_failed = 0;
+        int list_auth_failed = 0, list_failed = 0;
         uint64_t t0 = wren_mono_ns(), c0 = s_thread_cpu_ns();
         while (ex->low_pending < ex->n_calls && ex->calls[ex->low_pending]->state != WREN_FUTURE_PENDING)
             ex->low_pending++;
@@ -1178,10 +1183,19 @@ static size_t s_poll(wren_executor *ex)
              * every call before it. */
             snprintf(after, sizeof after, "%s/%08zu", ex->job, from);
             seen.stop_at = end;
-            if (wren_store_list_after(ex->store, prefix, after, s_list_cb, &seen) == WREN_EAUTH)
+            int lrc = wren_store_list_after(ex->store, prefix, after, s_list_cb, &seen);
+            if (lrc == WREN_EAUTH)
                 list_auth_failed = 1;
+            if (lrc != WREN_OK && !list_failed) {
+                list_failed = 1;
+                snprintf(ex->list_err, sizeof ex->list_err, "%s", wren_store_errmsg(ex->store));
+            }
             ex->n_lists++;
         }
+        if (!list_failed)
+            ex->list_failing_since_ns = 0;
+        else if (!ex->list_failing_since_ns)
+            ex->list_failing_since_ns = t0;
         ex->list_ns += wren_mono_ns() - t0;
         ex->n_gets += seen.n;
         ex->n_rounds++;
@@ -1222,9 +1236,12 @@ static size_t s_poll(wren_executor *ex)
                 s_finish_err(ex, f, WREN_ENOMEM, "Wren.InvokeError", "could not re-invoke", NULL);
             continue;
         }
-        char msg[256];
-        snprintf(msg, sizeof msg, "call %s (%s) of job %s: no outcome within %.1f s (attempt %d)", f->call, f->kernel,
-                 ex->job, ex->deadline_s, f->attempt);
+        char msg[512];
+        int len = snprintf(msg, sizeof msg, "call %s (%s) of job %s: no outcome within %.1f s (attempt %d)", f->call,
+                           f->kernel, ex->job, ex->deadline_s, f->attempt);
+        if (ex->list_failing_since_ns && len > 0 && (size_t)len < sizeof msg)
+            snprintf(msg + len, sizeof msg - (size_t)len, "; listing the store has failed for %.1f s: %s",
+                     (double)(now - ex->list_failing_since_ns) / 1e9, ex->list_err);
         s_finish_err(ex, f, WREN_ETIMEDOUT, "Wren.Timeout", msg, NULL);
     }
     s_speculate(ex, now);
