@@ -128,6 +128,23 @@ int wren_is_safe_id(const char *s, size_t len);
 /* A new random hex id (2*nbytes chars) into out (size >= 2*nbytes+1). */
 int wren_random_hex(char *out, size_t nbytes);
 
+/* xoshiro256** (Blackman and Vigna, public domain, https://prng.di.unimi.it/):
+ * the next 64 bits of the stream whose 256-bit state is s (never all zero).
+ * The kernels' seeded streams and the emulator's request ids share it; inline
+ * because the kernels' samplers call it once per number. */
+static inline uint64_t wren__xoshiro256ss(uint64_t s[4])
+{
+    const uint64_t result = ((s[1] * 5) << 7 | (s[1] * 5) >> 57) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = s[3] << 45 | s[3] >> 19;
+    return result;
+}
+
 /* ---- logging ----------------------------------------------------------- */
 
 typedef enum wren_log_level { WREN_LOG_DEBUG, WREN_LOG_INFO, WREN_LOG_WARN, WREN_LOG_ERROR } wren_log_level;

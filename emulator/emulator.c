@@ -186,25 +186,6 @@ static long s_max_rss_mb(wren__inst *inst)
 
 /* ---- invocations --------------------------------------------------------- */
 
-/* xoshiro256** (Blackman and Vigna): fast, 256 bits of state, seeded once
- * per emulator from getrandom. Lock held. */
-static uint64_t s_rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t s_rng_next(uint64_t s[4])
-{
-    uint64_t r = s_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = s_rotl(s[3], 45);
-    return r;
-}
-
 /* A request id shaped like Lambda's (a version 4 UUID) and an X-Ray trace
  * id, from the emulator's generator (no syscall per invocation). */
 static void s_format_ids(wren__inv *inv)
@@ -213,7 +194,7 @@ static void s_format_ids(wren__inv *inv)
     char hex[81];
     uint64_t *rng = inv->fn->em->rng;
     for (int w = 0; w < 5; w++) {
-        uint64_t v = s_rng_next(rng);
+        uint64_t v = wren__xoshiro256ss(rng); /* seeded once per emulator, from getrandom; lock held */
         for (int i = 0; i < 16; i++, v >>= 4)
             hex[w * 16 + i] = digits[v & 15];
     }

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "builtins.h"
+#include "wren_common.h"
 
 uint64_t wren__splitmix64(uint64_t *state)
 {
@@ -32,23 +33,9 @@ void wren__rng_seed(wren_rng *rng, uint64_t seed, uint64_t stream)
         rng->s[0] = 1; /* the one state xoshiro cannot leave */
 }
 
-static inline uint64_t s_rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
 uint64_t wren__rng_next(wren_rng *rng)
 {
-    uint64_t *s = rng->s;
-    const uint64_t result = s_rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = s_rotl(s[3], 45);
-    return result;
+    return wren__xoshiro256ss(rng->s);
 }
 
 double wren__rng_uniform(wren_rng *rng)
