@@ -43,9 +43,7 @@ start_s3() {
   : > "$WREN_TMP/s3proxy.url"
   python3 "$S3PROXY" --upstream "$MOTO_URL" --counts "$WREN_TMP/s3counts.json" "$@" > "$WREN_TMP/s3proxy.url" &
   WREN_PIDS+=($!)
-  for _ in $(seq 200); do [ -s "$WREN_TMP/s3proxy.url" ] && break; sleep 0.05; done
-  S3_URL=$(head -1 "$WREN_TMP/s3proxy.url")
-  case "$S3_URL" in http://127.0.0.1:*) ;; *) fail "S3 proxy did not start: '$S3_URL'";; esac
+  S3_URL=$(wren_wait_url "$WREN_TMP/s3proxy.url" "S3 proxy") || exit 1
   export WREN_BACKEND=aws AWS_ENDPOINT_URL_S3=$S3_URL TMPDIR="$WREN_TMP"
   # The emulator passes credentials and WREN_* to its instances, not
   # AWS_ENDPOINT_URL_S3 (on Lambda S3 is AWS's): the function is a wrapper
@@ -80,9 +78,7 @@ start_emulator() {
     --async-retries 0 --handler libwrenfaults.so --task-root "$TK" --log "$WREN_TMP/emu.log" "$@" > "$WREN_TMP/emu.url" &
   EMU_PID=$!
   WREN_PIDS+=($EMU_PID)
-  for _ in $(seq 200); do [ -s "$WREN_TMP/emu.url" ] && break; sleep 0.05; done
-  EMU_URL=$(head -1 "$WREN_TMP/emu.url")
-  case "$EMU_URL" in http://127.0.0.1:*) ;; *) fail "emulator did not start: '$EMU_URL'";; esac
+  EMU_URL=$(wren_wait_url "$WREN_TMP/emu.url" "emulator") || exit 1
 }
 # start_proxy OPTIONS...: the Invoke API double (test/invoke_proxy.py) in front
 # of EMU_URL: PROXY_PID, PROXY_URL; counts in $WREN_TMP/counts.json.
@@ -91,9 +87,7 @@ start_proxy() {
   python3 "$PROXY" --upstream "$EMU_URL" --counts "$WREN_TMP/counts.json" "$@" > "$WREN_TMP/proxy.url" &
   PROXY_PID=$!
   WREN_PIDS+=($PROXY_PID)
-  for _ in $(seq 200); do [ -s "$WREN_TMP/proxy.url" ] && break; sleep 0.05; done
-  PROXY_URL=$(head -1 "$WREN_TMP/proxy.url")
-  case "$PROXY_URL" in http://127.0.0.1:*) ;; *) fail "proxy did not start: '$PROXY_URL'";; esac
+  PROXY_URL=$(wren_wait_url "$WREN_TMP/proxy.url" "proxy") || exit 1
 }
 stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; }
 count() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$WREN_TMP/counts.json" "$1"; }

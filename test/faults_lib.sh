@@ -31,9 +31,7 @@ start_emulator() {
     --handler libwrenfaults.so --task-root "$TK" --log "$WREN_TMP/emu.log" > "$WREN_TMP/emu.url" &
   EMU_PID=$!
   WREN_PIDS+=($EMU_PID)
-  for _ in $(seq 200); do [ -s "$WREN_TMP/emu.url" ] && break; sleep 0.05; done
-  EMU_URL=$(head -1 "$WREN_TMP/emu.url")
-  case "$EMU_URL" in http://127.0.0.1:*) ;; *) fail "emulator did not start: '$EMU_URL'";; esac
+  EMU_URL=$(wren_wait_url "$WREN_TMP/emu.url" "emulator") || exit 1
 }
 # start_proxy OPTIONS...: PROXY_PID and PROXY_URL in front of EMU_URL; counts in $WREN_TMP/counts.json.
 start_proxy() {
@@ -41,9 +39,7 @@ start_proxy() {
   python3 "$PROXY" --upstream "$EMU_URL" --counts "$WREN_TMP/counts.json" "$@" > "$WREN_TMP/proxy.url" &
   PROXY_PID=$!
   WREN_PIDS+=($PROXY_PID)
-  for _ in $(seq 200); do [ -s "$WREN_TMP/proxy.url" ] && break; sleep 0.05; done
-  PROXY_URL=$(head -1 "$WREN_TMP/proxy.url")
-  case "$PROXY_URL" in http://127.0.0.1:*) ;; *) fail "proxy did not start: '$PROXY_URL'";; esac
+  PROXY_URL=$(wren_wait_url "$WREN_TMP/proxy.url" "proxy") || exit 1
 }
 stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; }
 count() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$WREN_TMP/counts.json" "$1"; }

@@ -31,3 +31,14 @@ wren_wait_port() {
 }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# wren_wait_url FILE WHAT: prints the first line of FILE, where a server
+# started in the background writes its http://127.0.0.1:PORT URL, once it is
+# there (10 s at most); else fails naming WHAT. Use as
+# `URL=$(wren_wait_url "$WREN_TMP/x.url" "the x proxy") || exit 1`.
+wren_wait_url() {
+  local url
+  for _ in $(seq 200); do [ -s "$1" ] && break; sleep 0.05; done
+  url=$(head -1 "$1")
+  case "$url" in http://127.0.0.1:*) echo "$url" ;; *) fail "$2 did not start: '$url'" ;; esac
+}
