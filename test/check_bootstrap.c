@@ -356,6 +356,43 @@ START_TEST(test_status_json_exact)
                      "\"error\":{\"type\":\"Wren.KernelCrash\",\"message\":\"kernel 'crash' died of SIGSEGV (signal "
                      "11)\"},\"flops\":0,\"t_submit\":null,\"t_start\":101.25,\"t_setup\":null,\"t_kernel\":null,"
                      "\"t_written\":102.5,\"instance\":\"i-abc\",\"cold\":false,\"log_tail\":\"bad ? byte\"}");
+
+    /* The frame is written by hand, plain ASCII strings copied and the rest
+     * dumped by jansson: the bytes are those of jansson dumping the whole
+     * object, for real epoch times, a non-integral FLOP count, and strings
+     * that need escaping (quotes, backslash, control bytes, DEL, UTF-8). */
+    wren_buf_reset(&out);
+    si.ok = 0;
+    si.attempt = 3;
+    si.error_type = "Wren.KernelError";
+    si.error_message = "said \"no\" \\ tab\there\x7f caf\xc3\xa9 \xe2\x82\xac";
+    si.flops = 123.25;
+    si.has_t_submit = 1;
+    si.t_submit = 1763797000.123456;
+    si.t_start = 1763797000.1234579;
+    si.t_setup = 1763797000.5;
+    si.t_kernel = 1763797001.0000019;
+    si.t_written = 1763797001.25;
+    si.cold = 1;
+    si.log_tail = "line 1\nline 2\r\n\x01end/\xc3\xa9";
+    ck_assert_int_eq(wren__status_json(&si, &out), WREN_OK);
+    json_t *whole = json_pack("{s:i, s:s, s:s, s:i, s:s, s:b, s:{s:s, s:s}, s:f, s:f, s:f, s:f, s:f, s:f, s:s, s:b, s:s}",
+                              "wren", 1, "job", si.job, "call", si.call, "attempt", 3, "kernel", si.kernel, "ok", 0,
+                              "error", "type", si.error_type, "message", si.error_message, "flops", si.flops,
+                              "t_submit", si.t_submit, "t_start", si.t_start, "t_setup", si.t_setup, "t_kernel",
+                              si.t_kernel, "t_written", si.t_written, "instance", si.instance, "cold", 1, "log_tail",
+                              si.log_tail);
+    ck_assert_ptr_nonnull(whole);
+    char *want = json_dumps(whole, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    ck_assert_str_eq(out.data, want);
+    free(want);
+    json_decref(whole);
+
+    /* a status over the buffer's cap is refused, not cut */
+    wren_buf small;
+    wren_buf_init(&small, 64);
+    ck_assert_int_eq(wren__status_json(&si, &small), WREN_ETOOBIG);
+    wren_buf_clean_up(&small);
     wren_buf_clean_up(&out);
 }
 END_TEST
