@@ -27,7 +27,7 @@ static void s_help(FILE *f)
             "Runs the Lambda Invoke API on a loopback port and, for each function, a pool\n"
             "of instances: real processes (PATH, e.g. build/bin/bootstrap) each with its own\n"
             "Runtime API endpoint and Lambda's environment. Prints http://HOST:PORT on\n"
-            "stdout once listening; stops every instance on SIGINT or SIGTERM.\n"
+            "stdout once listening; stops every instance on SIGINT, SIGTERM or SIGHUP.\n"
             "\n"
             "options:\n"
             "  --function NAME=PATH  serve function NAME with the executable PATH; repeatable.\n"

@@ -18,7 +18,7 @@ static void s_usage(FILE *f)
                "The job must have been kept (wren map --keep / --store, or keep_data).\n"
                "\n"
                "  --store URL   the store holding the job (default: $WREN_STORE, else\n"
-               "                file://~/.cache/wren/store)\n"
+               "                file://$XDG_CACHE_HOME/wren/store, else file://~/.cache/wren/store)\n"
                "  --out DIR     where to write (default: the current directory)\n"
                "  --help        this text\n");
 }

@@ -17,8 +17,9 @@ static void s_usage(FILE *f)
                "no outcome yet. Exits 1 if any call failed or is pending. The job must have been\n"
                "kept (wren map --keep, or --store URL, or an executor with keep_data).\n"
                "\n"
-               "  --store URL          the store holding the job (default: $WREN_STORE, else\n"
-               "                       file://~/.cache/wren/store, where --keep puts jobs)\n"
+               "  --store URL          the store holding the job (default, where --keep puts jobs:\n"
+               "                       $WREN_STORE, else file://$XDG_CACHE_HOME/wren/store, else\n"
+               "                       file://~/.cache/wren/store)\n"
                "%s"
                "  --help               this text\n",
                wren__arrays_help);

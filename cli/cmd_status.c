@@ -15,10 +15,10 @@ static void s_usage(FILE *f)
                "job's wall time (first submit to last result), worker time, cold starts and the\n"
                "kernels' GFLOP count, and what the job would cost on AWS Lambda + S3 at the\n"
                "public x86_64 and arm64 prices (docs/cost.md). The job must have been kept\n"
-               "(wren map --keep / --store).\n"
+               "(wren map --keep / --store). Exits 1 if any call failed or is pending.\n"
                "\n"
                "  --store URL   the store holding the job (default: $WREN_STORE, else\n"
-               "                file://~/.cache/wren/store)\n"
+               "                file://$XDG_CACHE_HOME/wren/store, else file://~/.cache/wren/store)\n"
                "  --json        one JSON object instead of text\n"
                "  --help        this text\n");
 }
