@@ -103,7 +103,8 @@ void wren__ctx_clean_up(wren_ctx *ctx);
 void wren__ctx_set_error(wren_ctx *ctx, const char *error_type, const char *message);
 /* After a kernel returned rc: makes sure a failed call has an error type and
  * message (the kernel's own, or one derived from rc: WREN_EBADINPUT gives
- * "Wren.BadInput", anything else "Wren.KernelError" with wren_strerror(rc)).
+ * "Wren.BadInput", WREN_ETOOBIG "Wren.OutputTooLarge", anything else
+ * "Wren.KernelError" with wren_strerror(rc)).
  * Returns rc, or WREN_EKERNEL when rc was WREN_OK but the kernel recorded an
  * error anyway. */
 int wren__ctx_settle(wren_ctx *ctx, int rc);

@@ -18,8 +18,9 @@
  * Ownership: `args` and everything it points to belong to the caller and live
  * for the duration of the call only. `out` packs into a buffer the worker owns.
  * A kernel returns WREN_OK, or a status after calling wren_ctx_fail() to give
- * the error a type and message (if it does not, the worker reports the status's
- * own name and message).
+ * the error a type and message (if it does not, the worker reports
+ * "Wren.BadInput" for WREN_EBADINPUT, "Wren.OutputTooLarge" for WREN_ETOOBIG,
+ * and "Wren.KernelError" with the status's message for anything else).
  */
 #ifndef WREN_KERNEL_H
 #define WREN_KERNEL_H
@@ -43,13 +44,17 @@ typedef struct wren_ctx wren_ctx;
 const char *wren_ctx_request_id(const wren_ctx *ctx);
 /* Milliseconds left before the function's deadline; negative once past it. */
 int64_t wren_ctx_remaining_ms(const wren_ctx *ctx);
-/* Appends one line to the call's log (returned with errors and in the log
- * tail); also written to stderr, which Lambda sends to CloudWatch. */
+/* Appends one line (at most 1,023 bytes) to the call's log, of which the
+ * last 4 KiB of whole lines is returned with errors and in the status's
+ * log_tail; also written to stderr, which Lambda sends to CloudWatch. */
 void wren_ctx_log(wren_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Adds to the FLOP count reported in the call's status (for GFLOPS plots). */
 void wren_ctx_add_flops(wren_ctx *ctx, double flops);
 /* Records the error type (e.g. "SingularMatrix") and message the caller will
- * see; copies both. Returns WREN_EKERNEL so a kernel can `return wren_ctx_fail(...)`. */
+ * see; copies both. The type becomes "Wren.TYPE" unless it contains a dot
+ * (NULL or "": "Wren.KernelError"), characters other than [A-Za-z0-9._-]
+ * become '_'; the message is cut at 2,047 bytes. Only the first call counts.
+ * Returns WREN_EKERNEL so a kernel can `return wren_ctx_fail(...)`. */
 int wren_ctx_fail(wren_ctx *ctx, const char *error_type, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- kernels and their registration -------------------------------------- */
