@@ -112,7 +112,8 @@ int wren_runtime_run(wren_handler_fn handler, void *user);
 /* ---- extensions (beyond aws-lambda-cpp's shape) ------------------------- */
 
 /* Default cap on an event body: Lambda's own limit is 6 MB for a synchronous
- * invoke (256 KB async); 8 MiB leaves room and still bounds memory. */
+ * invoke (1 MB async, as the emulator enforces); 8 MiB leaves room and still
+ * bounds memory. */
 #define WREN_RUNTIME_DEFAULT_MAX_EVENT_BYTES ((size_t)8 << 20)
 /* Default connect timeout: the Runtime API is on the same host. */
 #define WREN_RUNTIME_DEFAULT_CONNECT_TIMEOUT_MS 1000L

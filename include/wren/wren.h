@@ -22,7 +22,8 @@
  * else /tmp). Destroying the executor stops every worker and removes that
  * directory; keep_data keeps the job in a lasting store instead.
  *
- * The bootstrap the local default runs is, in order: $WREN_BOOTSTRAP; a file
+ * The bootstrap the local default runs is, in order: $WREN_BOOTSTRAP (when
+ * set it must be executable; nothing else is tried then); a file
  * named `bootstrap` next to the running executable (/proc/self/exe); the path
  * compiled in by CMake (${CMAKE_BINARY_DIR}/bin/bootstrap).
  *
@@ -99,9 +100,10 @@ typedef void (*wren_progress_fn)(const wren_progress *p, void *user);
  * Every string is copied by wren_executor_new. */
 typedef struct wren_config {
     wren_backend backend;
-    const char *function_name;    /* Lambda function; NULL: "wren" */
+    const char *function_name;    /* Lambda function; NULL: "wren" (AWS: $WREN_FUNCTION, else "wren") */
     const char *store_url;        /* "file:///dir" or "s3://b/p"; NULL: fresh temp dir (kept if keep_data:
-                                     then $WREN_STORE, else ~/.cache/wren/store) */
+                                     then $WREN_STORE, else $XDG_CACHE_HOME/wren/store, else
+                                     ~/.cache/wren/store) */
     const char *invoke_url;       /* Invoke API base, e.g. "http://127.0.0.1:9000"; NULL local: embedded */
     const char *bootstrap_path;   /* local: the worker executable; NULL: the rule at the top */
     const char *handler;          /* local: _HANDLER for the workers (a .so of user kernels); NULL: "wren" */
