@@ -21,7 +21,8 @@ static void s_usage(FILE *f)
                "\n"
                "  --json          print a JSON array of {name, doc, origin}\n"
                "  --load PATH.so  load a kernel shared object first (as _HANDLER=NAME.so does);\n"
-               "                  fails on a load error or a duplicate name\n"
+               "                  fails on a load error, an object registering no kernel,\n"
+               "                  or a duplicate name\n"
                "  --help          this text\n"
                "\n"
                "docs/kernels.md describes each built-in's arguments and results.\n");
