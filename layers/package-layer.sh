@@ -5,11 +5,13 @@
 #   bootstrap                         launcher (POSIX sh, layers/bootstrap.sh)
 #   wren/bin/bootstrap                the real worker (built-in kernels linked in)
 #   wren/lib/ld-linux-x86-64.so.2     the glibc loader the worker was linked against
-#   wren/lib/libc.so.6 libcurl.so.4 libopenblas.so.0 ...
+#   wren/lib/libc.so.6 libm.so.6 ...
 #                                     every shared library ldd resolves, by the
 #                                     name the binaries ask for (DT_NEEDED),
 #                                     copied from the real file (Debian's
-#                                     alternatives resolved)
+#                                     alternatives resolved): libc, libm and
+#                                     libgcc_s for scripts/build.sh's static
+#                                     build; a shared libcurl brings ~35 more
 #   wren/share/wren/MANIFEST          each file, its size, where it came from
 #   wren/share/doc/PKG/copyright      the licence of every Debian package shipped
 #
