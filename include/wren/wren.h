@@ -219,8 +219,11 @@ int wren_future_finished(const wren_future *f); /* DONE, FAILED or CANCELLED */
  * (valid until the executor is destroyed). Otherwise the call's status:
  * WREN_EKERNEL, WREN_EUNKNOWNKERNEL, WREN_EBADINPUT, WREN_ECRASH,
  * WREN_ETIMEDOUT (deadline passed: type "Wren.Timeout"), WREN_ECANCELLED,
- * WREN_ESTORE, WREN_EHTTP; or WREN_ESTATE if timeout_ms passed first (the
- * call is still pending). */
+ * WREN_ESTORE, WREN_ETOOBIG, WREN_ETHROTTLED, WREN_EHTTP or another HTTP
+ * class of a failed invoke (WREN_EAUTH, WREN_ENOTFOUND, ...: docs/sdk.md);
+ * or WREN_ESTATE if timeout_ms passed first (the call is still pending);
+ * WREN_EPROTO if a DONE call's result bytes are not one msgpack value (a
+ * kept result object truncated or corrupted). */
 int wren_future_result(wren_future *f, int64_t timeout_ms, const msgpack_object **out);
 /* The raw msgpack result bytes of a DONE future (NULL otherwise). */
 const char *wren_future_result_bytes(const wren_future *f, size_t *size_bytes);
