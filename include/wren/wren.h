@@ -18,8 +18,8 @@
  * The embedded local default (a NULL config, or backend WREN_BACKEND_LOCAL
  * with no invoke_url) starts the local Lambda emulator inside this process on
  * an ephemeral 127.0.0.1 port, running real `bootstrap` workers, and a file
- * store in a fresh temporary directory ($TMPDIR, else /dev/shm when usable,
- * else /tmp). Destroying the executor stops every worker and removes that
+ * store in a fresh temporary directory ($TMPDIR if absolute, else /dev/shm
+ * when usable, else /tmp). Destroying the executor stops every worker and removes that
  * directory; keep_data keeps the job in a lasting store instead.
  *
  * The bootstrap the local default runs is, in order: $WREN_BOOTSTRAP (when
