@@ -122,22 +122,44 @@ static void s_make(size_t n, size_t d, double *x, int32_t *y)
     }
 }
 
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: example_knn_sweep [--train N] [--val M] [--kmax K] [--kernel-dir DIR]\n"
+               "  --train N         training points (at least 3, default 1500)\n"
+               "  --val M           validation points (at least 1, default 300)\n"
+               "  --kmax K          largest k tried, k = 1, 3, 5, ... (1-N, default 31)\n"
+               "  --kernel-dir DIR  where libwren_example_knn.so is (default: $WREN_EXAMPLE_KERNEL_DIR,\n"
+               "                    else this build's)\n");
+}
+
 int main(int argc, char **argv)
 {
     long n = 1500, m = 300, d = 4, kmax = 31;
     const char *dir = getenv("WREN_EXAMPLE_KERNEL_DIR") ? getenv("WREN_EXAMPLE_KERNEL_DIR") : WREN_EXAMPLE_KERNEL_DIR;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            s_usage(stderr);
+            return 2;
+        }
         if (!strcmp(argv[i], "--train"))
-            n = atol(argv[i + 1]);
+            n = atol(argv[++i]);
         else if (!strcmp(argv[i], "--val"))
-            m = atol(argv[i + 1]);
+            m = atol(argv[++i]);
         else if (!strcmp(argv[i], "--kmax"))
-            kmax = atol(argv[i + 1]);
+            kmax = atol(argv[++i]);
         else if (!strcmp(argv[i], "--kernel-dir"))
-            dir = argv[i + 1];
+            dir = argv[++i];
+        else {
+            s_usage(stderr);
+            return 2;
+        }
     }
-    if (n < 3 || m < 1 || kmax < 1 || kmax > n || argc % 2 == 0) {
-        fprintf(stderr, "usage: example_knn_sweep [--train N] [--val M] [--kmax K] [--kernel-dir DIR]\n");
+    if (n < 3 || m < 1 || kmax < 1 || kmax > n) {
+        s_usage(stderr);
         return 2;
     }
     double *tx = malloc((size_t)(n * d) * sizeof *tx), *vx = malloc((size_t)(m * d) * sizeof *vx);

@@ -29,17 +29,36 @@ static int s_run(wren_executor *ex, const char *kernel, wren_args **args, size_t
     return rc;
 }
 
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: example_montecarlo [--tasks T] [--samples S]\n"
+               "  --tasks T    pi tasks, one random stream each (1-100000, default 8)\n"
+               "  --samples S  samples per task (at least 2, default 1000000)\n");
+}
+
 int main(int argc, char **argv)
 {
     long tasks = 8, samples = 1000000;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            s_usage(stderr);
+            return 2;
+        }
         if (!strcmp(argv[i], "--tasks"))
-            tasks = atol(argv[i + 1]);
+            tasks = atol(argv[++i]);
         else if (!strcmp(argv[i], "--samples"))
-            samples = atol(argv[i + 1]);
+            samples = atol(argv[++i]);
+        else {
+            s_usage(stderr);
+            return 2;
+        }
     }
-    if (argc > 1 && (argc % 2 == 0 || tasks < 1 || tasks > 100000 || samples < 2)) {
-        fprintf(stderr, "usage: example_montecarlo [--tasks T] [--samples S]\n");
+    if (tasks < 1 || tasks > 100000 || samples < 2) {
+        s_usage(stderr);
         return 2;
     }
     wren_executor *ex = NULL;

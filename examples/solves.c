@@ -50,17 +50,36 @@ static wren_args *s_system(long n, int singular, double *x_true)
     return args;
 }
 
+static void s_usage(FILE *f)
+{
+    fprintf(f, "usage: example_solves [--systems S] [--n N]\n"
+               "  --systems S  systems to solve, plus one singular on purpose (1-100000, default 16)\n"
+               "  --n N        size of each system (2-4000, default 200)\n");
+}
+
 int main(int argc, char **argv)
 {
     long systems = 16, n = 200;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            s_usage(stderr);
+            return 2;
+        }
         if (!strcmp(argv[i], "--systems"))
-            systems = atol(argv[i + 1]);
+            systems = atol(argv[++i]);
         else if (!strcmp(argv[i], "--n"))
-            n = atol(argv[i + 1]);
+            n = atol(argv[++i]);
+        else {
+            s_usage(stderr);
+            return 2;
+        }
     }
     if (systems < 1 || systems > 100000 || n < 2 || n > 4000) {
-        fprintf(stderr, "usage: example_solves [--systems S] [--n N]\n");
+        s_usage(stderr);
         return 2;
     }
     wren_executor *ex = NULL;
