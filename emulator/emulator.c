@@ -611,6 +611,12 @@ static int s_spawn_process(s_spawn_req *r, pid_t *pid_out)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err)
         return err;
+    /* The child made its group before exec; the parent makes it too (the
+     * classic race-free idiom: EACCES once the child has exec'd) because
+     * vfork is fork under valgrind and other emulators, and the parent can
+     * then run before the child has: a kill(-pid) would miss the group and
+     * the waitpid after it would wait for a runtime that never exits. */
+    setpgid(pid, pid);
     if (r->exec_errno) { /* the child has exited (vfork returned after its _exit) */
         waitpid(pid, NULL, 0);
         return r->exec_errno;

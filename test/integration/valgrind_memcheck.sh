@@ -47,6 +47,22 @@ vg sdk_map "$WREN_BIN_DIR/wren" map addone --args "$WREN_TMP/in.jsonl" --endpoin
 sed -n '/^[0-9]/p' "$WREN_TMP/sdk_map.out" | diff - <(seq 1 200) > /dev/null || fail "wren map printed wrong results"
 vg sdk_results "$WREN_BIN_DIR/wren" results --store "file://$WREN_TMP/store" vg
 [ "$(grep -c '^[0-9]' "$WREN_TMP/sdk_results.out")" = 200 ] || fail "wren results: $(head -3 "$WREN_TMP/sdk_results.out")"
+# The embedded emulator under valgrind: its instances cannot be watched (no
+# pidfd_open), so the calls must end with typed errors at their deadline, not
+# hang. (Under valgrind vfork is fork, and the emulator used to wait for the
+# first instance it could not watch, forever: its kill of the instance's
+# process group could run before the child had made the group.)
+seq 0 3 > "$WREN_TMP/in4.jsonl"
+set +e
+timeout 120 valgrind --tool=none -q "$WREN_BIN_DIR/wren" map addone --args "$WREN_TMP/in4.jsonl" --timeout 1 \
+  > "$WREN_TMP/emb.out" 2> "$WREN_TMP/emb.err"
+rc=$?
+set -e
+[ $rc != 124 ] || fail "wren map with the embedded emulator hung under valgrind"
+n_ok=$(grep -c '^[1-4]$' "$WREN_TMP/emb.out" || true)
+n_err=$(grep -c '"type":"Wren.Timeout"' "$WREN_TMP/emb.out" || true)
+[ $((n_ok + n_err)) = 4 ] || fail "embedded map under valgrind: $(head -3 "$WREN_TMP/emb.out") / $(tail -3 "$WREN_TMP/emb.err")"
+echo "  embedded emulator under valgrind: $n_ok results, $n_err Wren.Timeout, exit $rc [$SECONDS s]"
 
 # The bootstrap process itself against a fake Runtime API: good calls, typed
 # errors, bad events, a store input; it exits 1 when next answers 500 at the end.
