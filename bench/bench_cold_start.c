@@ -120,7 +120,25 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--bare"))
         return s_bare(argv[2]);
-    int runs = argc > 1 ? atoi(argv[1]) : 200;
+    static const char usage[] =
+        "usage: bench_cold_start [RUNS] [BOOTSTRAP] [OTHER_BOOTSTRAP...]\n"
+        "  exec -> first GET of the bootstrap (isolation child, fork, inline) and of a bare C program, side by\n"
+        "  side; medians of RUNS (default 200) alternating runs; BOOTSTRAP defaults to bootstrap beside this\n"
+        "  program; up to 4 other bootstraps run in the same alternation\n";
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    int runs = 200;
+    if (argc > 1) {
+        char *end;
+        long r = strtol(argv[1], &end, 10);
+        if (argv[1][0] == '-' || *end || r < 1 || r > 100000 || argc > 7) {
+            fputs(usage, stderr);
+            return 2;
+        }
+        runs = (int)r;
+    }
     char boot[PATH_MAX], self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0)

@@ -157,6 +157,14 @@ int main(int argc, char **argv)
 {
     int per_round = 5000, rounds = 5, n_inst = (int)sysconf(_SC_NPROCESSORS_ONLN);
     int opt, log_lines = 0;
+    static const char usage[] = "usage: bench_invoke [-n INVOKES_PER_ROUND] [-r ROUNDS] [-N INSTANCES] [-L] [RUNTIME]\n"
+                                "  sync echo invokes/s through the emulator, 1 instance vs N (default: cores), medians\n"
+                                "  of alternating rounds (defaults -n 5000 -r 5); -L: write the function log\n";
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
     while ((opt = getopt(argc, argv, "n:r:N:L")) != -1) {
         if (opt == 'n')
             per_round = atoi(optarg);
@@ -167,12 +175,12 @@ int main(int argc, char **argv)
         else if (opt == 'L')
             log_lines = 1;
         else {
-            fprintf(stderr, "usage: %s [-n INVOKES_PER_ROUND] [-r ROUNDS] [-N INSTANCES] [-L] [RUNTIME]\n", argv[0]);
+            fputs(usage, stderr);
             return 2;
         }
     }
-    if (per_round < 1 || rounds < 1 || rounds > 99 || n_inst < 1) {
-        fprintf(stderr, "bench_invoke: bad arguments\n");
+    if (per_round < 1 || rounds < 1 || rounds > 99 || n_inst < 1 || argc - optind > 1) {
+        fputs(usage, stderr);
         return 2;
     }
     char self[PATH_MAX], dir[PATH_MAX], runtime[PATH_MAX + 64] = "";
