@@ -38,7 +38,11 @@ int wren_cmd_kernels(int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
-        } else if (!strcmp(argv[i], "--load") && i + 1 < argc) {
+        } else if (!strcmp(argv[i], "--load")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "wren kernels: --load needs a shared object\n");
+                return 2;
+            }
             if (wren__kernels_load_shared(argv[++i], msg, sizeof msg) != WREN_OK) {
                 fprintf(stderr, "wren kernels: %s\n", msg);
                 return 1;

@@ -31,7 +31,11 @@ int wren_cmd_plot(int argc, char **argv)
             s_usage(stdout);
             return 0;
         }
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) {
+        if (!strcmp(argv[i], "--out")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "wren plot: --out needs a directory\n");
+                return 2;
+            }
             out = argv[++i];
             continue;
         }

@@ -11,6 +11,12 @@ for c in call map status results plot; do
   "$W" "$c" --help | grep -q "usage: wren $c" || fail "$c --help"
 done
 
+# An option missing its value is a usage error that says so.
+for cmd in "map addone --args" "plot job --out" "kernels --load"; do
+  set +e; "$W" $cmd > /dev/null 2> "$WREN_TMP/err"; rc=$?; set -e
+  [ $rc = 2 ] && grep -q -- "--[a-z]* needs a" "$WREN_TMP/err" || fail "'wren $cmd': rc $rc, $(cat "$WREN_TMP/err")"
+done
+
 # call: JSON in, JSON out.
 [ "$("$W" call addone 41)" = 42 ] || fail "call addone 41"
 [ "$("$W" call addone "[1, 2.5]")" = "[2,3.5]" ] || fail "call addone list"
