@@ -42,3 +42,32 @@ wren_wait_url() {
   url=$(head -1 "$1")
   case "$url" in http://127.0.0.1:*) echo "$url" ;; *) fail "$2 did not start: '$url'" ;; esac
 }
+
+# wren_check_usage PROGRAM MAX_LINES: the usage contract of our programs.
+# --help and -h print a usage starting "usage: PROGRAM" (at most MAX_LINES
+# lines) on stdout, nothing on stderr, exit 0 within 5 s without running
+# anything; an unknown option or a missing value exits 2 with the usage on
+# stderr and nothing on stdout. Run from an empty directory to also see that
+# nothing is written there.
+wren_check_usage() {
+  local name=$1 max_lines=$2 exe="$WREN_BIN_DIR/$1" opt bad rc
+  [ -x "$exe" ] || fail "$name is not built"
+  for opt in --help -h; do
+    set +e
+    timeout 5 "$exe" "$opt" > "$WREN_TMP/out" 2> "$WREN_TMP/err"; rc=$?
+    set -e
+    [ $rc = 0 ] || fail "$name $opt exited $rc: $(head -c 300 "$WREN_TMP/err")"
+    head -1 "$WREN_TMP/out" | grep -q "^usage: $name" || fail "$name $opt: no usage line: $(head -c 300 "$WREN_TMP/out")"
+    [ "$(wc -l < "$WREN_TMP/out")" -le "$max_lines" ] || fail "$name $opt printed more than its usage"
+    [ ! -s "$WREN_TMP/err" ] || fail "$name $opt wrote to stderr: $(head -c 300 "$WREN_TMP/err")"
+  done
+  for bad in "--no-such-option 1" "--no-such-option" "--n"; do
+    set +e
+    # shellcheck disable=SC2086  # word splitting wanted: an option and maybe a value
+    timeout 5 "$exe" $bad > "$WREN_TMP/out" 2> "$WREN_TMP/err"; rc=$?
+    set -e
+    [ $rc = 2 ] || fail "$name $bad exited $rc, not 2"
+    grep -q "^usage: $name" "$WREN_TMP/err" || fail "$name $bad: no usage on stderr"
+    [ ! -s "$WREN_TMP/out" ] || fail "$name $bad wrote to stdout: $(head -c 300 "$WREN_TMP/out")"
+  done
+}
