@@ -185,7 +185,7 @@ int wren__event_parse(const char *payload, size_t len, wren__event *ev, char *er
 
     json_t *att = json_object_get(root, "attempt");
     if (att) {
-        if (!json_is_integer(att) || json_integer_value(att) < 0 || json_integer_value(att) > 1000000) {
+        if (!json_is_integer(att) || json_integer_value(att) < 0 || json_integer_value(att) > WREN__MAX_ATTEMPT) {
             rc = s_fail(err, err_size, "field 'attempt' must be an integer in 0..1000000");
             goto cleanup;
         }

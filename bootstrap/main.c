@@ -106,9 +106,10 @@ static int s_store_get(s_worker *w, const char *url, wren_store **out, char *err
     return WREN_OK;
 }
 
-/* Writes JOB/CALL/out when the result is too big for the status, then
- * JOB/CALL/status (always last: its presence means the call is finished).
- * Fills the reply with the status JSON. */
+/* Writes the attempt's out object when the result is too big for the status,
+ * then its status (always last: its presence means the attempt is finished).
+ * Keys per attempt (wren__outcome_key): a retry or a backup never overwrites
+ * another attempt's outcome. Fills the reply with the status JSON. */
 static int s_write_outcome(s_worker *w, wren_store *st, const wren__event *ev, const s_outcome *o,
                            const wren__task_result *res, double t_start, s_outcome *store_err)
 {
@@ -135,7 +136,7 @@ static int s_write_outcome(s_worker *w, wren_store *st, const wren__event *ev, c
     if (o->ok) {
         si.result_bytes = res->result.len;
         if (res->result.len > WREN__INLINE_RESULT_MAX_BYTES) {
-            snprintf(key, sizeof key, "%s/%s/out", ev->job, ev->call);
+            wren__outcome_key(key, sizeof key, ev->job, ev->call, (int)ev->attempt, "out");
             int rc = wren_store_put(st, key, res->result.data, res->result.len);
             if (rc != WREN_OK) {
                 s_fail(store_err, "Wren.StoreError", "cannot write the result to '%s' in %s: %s", key, ev->store,
@@ -156,7 +157,7 @@ static int s_write_outcome(s_worker *w, wren_store *st, const wren__event *ev, c
         return rc;
     }
     char skey[WREN__KEY_MAX_BYTES + 1];
-    snprintf(skey, sizeof skey, "%s/%s/status", ev->job, ev->call);
+    wren__outcome_key(skey, sizeof skey, ev->job, ev->call, (int)ev->attempt, "status");
     rc = wren_store_put(st, skey, w->reply.data, w->reply.len);
     if (rc != WREN_OK) {
         s_fail(store_err, "Wren.StoreError", "cannot write the status to '%s' in %s: %s", skey, ev->store,

@@ -88,8 +88,8 @@ int wren_cmd_status(int argc, char **argv)
         cold += (size_t)c->tm.cold;
     }
     double wall = isfinite(t0) && t1 > t0 ? t1 - t0 : 0;
-    /* The cost: invocations from the manifest (else attempt + 1 of the
-     * status seen), durations from the status objects. */
+    /* The cost: invocations from the manifest (else 1 + the highest attempt
+     * with a status), durations from the status objects. */
     wren__cost_call *cc = calloc(j->n_calls ? j->n_calls : 1, sizeof *cc);
     if (!cc) {
         json_decref(types);
@@ -101,7 +101,7 @@ int wren_cmd_status(int argc, char **argv)
         wren__job_call *c = &j->calls[i];
         int seen = c->tm.t_start > 0;
         cc[i] = (wren__cost_call){c->tm.t_submit, c->tm.t_start, c->tm.t_written,
-                                  c->attempts > 0 ? c->attempts : seen ? c->attempt + 1 : 0, c->in_store, c->out_store};
+                                  c->attempts > 0 ? c->attempts : seen ? c->attempt_max + 1 : 0, c->in_store, c->out_store};
     }
     wren_prices px86, parm;
     wren_prices_default(WREN_ARCH_X86_64, &px86);

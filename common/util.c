@@ -166,3 +166,30 @@ void wren__log(wren_log_level level, const char *tag, const char *fmt, ...)
     ssize_t ignored = write(STDERR_FILENO, line, len);
     (void)ignored;
 }
+
+int wren__outcome_key(char *out, size_t size, const char *job, const char *call, int attempt, const char *name)
+{
+    if (attempt <= 0)
+        return snprintf(out, size, "%s/%s/%s", job, call, name);
+    return snprintf(out, size, "%s/%s/%s.%d", job, call, name, attempt);
+}
+
+int wren__status_key_attempt(const char *segment, size_t len)
+{
+    static const char name[] = "status";
+    const size_t n = sizeof name - 1;
+    if (len < n || memcmp(segment, name, n) != 0)
+        return -1;
+    if (len == n)
+        return 0;
+    /* ".N": 1..7 digits, no leading zero, at most WREN__MAX_ATTEMPT. */
+    if (segment[n] != '.' || len - n - 1 < 1 || len - n - 1 > 7 || segment[n + 1] == '0')
+        return -1;
+    int v = 0;
+    for (size_t i = n + 1; i < len; i++) {
+        if (segment[i] < '0' || segment[i] > '9')
+            return -1;
+        v = v * 10 + (segment[i] - '0');
+    }
+    return v <= WREN__MAX_ATTEMPT ? v : -1;
+}

@@ -128,6 +128,18 @@ int wren_is_safe_id(const char *s, size_t len);
 /* A new random hex id (2*nbytes chars) into out (size >= 2*nbytes+1). */
 int wren_random_hex(char *out, size_t nbytes);
 
+/* A call's outcome keys (docs/wire.md): attempt 0 writes JOB/CALL/status and
+ * JOB/CALL/out; attempt N > 0 writes JOB/CALL/status.N and JOB/CALL/out.N, so
+ * a retry or a speculative backup never overwrites another attempt's outcome.
+ * NAME is "status" or "out". Returns snprintf's count (>= size: truncated). */
+int wren__outcome_key(char *out, size_t size, const char *job, const char *call, int attempt, const char *name);
+
+/* The attempt a status key's last segment names: "status" -> 0,
+ * "status.N" -> N (1..WREN__MAX_ATTEMPT, no leading zero), anything else -1. */
+int wren__status_key_attempt(const char *segment, size_t len);
+
+#define WREN__MAX_ATTEMPT 1000000 /* the event's `attempt` range is 0..this */
+
 /* xoshiro256** (Blackman and Vigna, public domain, https://prng.di.unimi.it/):
  * the next 64 bits of the stream whose 256-bit state is s (never all zero).
  * The kernels' seeded streams and the emulator's request ids share it; inline

@@ -942,6 +942,7 @@ static void s_try_reduce(wren_executor *ex, wren_future *r)
 
 typedef struct s_seen {
     size_t *idx;
+    int *attempt; /* the attempt each listed status is of (its key's suffix) */
     size_t n, cap;
     wren_executor *ex;
     size_t prefix_len;
@@ -952,7 +953,8 @@ static int s_list_cb(const char *key, uint64_t size, void *user)
 {
     s_seen *s = user;
     (void)size;
-    /* JOB/CALL/status, CALL being 8 digits this executor made. */
+    /* JOB/CALL/status or JOB/CALL/status.N (attempt N), CALL being 8 digits
+     * this executor made. */
     const char *c = key + s->prefix_len;
     size_t klen = strlen(key);
     if (klen < s->prefix_len + 9 || c[8] != '/')
@@ -966,7 +968,8 @@ static int s_list_cb(const char *key, uint64_t size, void *user)
     /* Keys come in order: past the range, the listing is done. */
     if (idx >= s->stop_at)
         return 1;
-    if (klen != s->prefix_len + 8 + 7 || strcmp(c + 8, "/status"))
+    int attempt = wren__status_key_attempt(c + 9, klen - s->prefix_len - 9);
+    if (attempt < 0)
         return 0;
     if (idx >= s->ex->n_calls || s->ex->calls[idx]->state != WREN_FUTURE_PENDING || !s->ex->calls[idx]->started)
         return 0;
@@ -976,21 +979,31 @@ static int s_list_cb(const char *key, uint64_t size, void *user)
         if (!p)
             return 1;
         s->idx = p;
+        int *a = realloc(s->attempt, cap * sizeof *a);
+        if (!a)
+            return 1;
+        s->attempt = a;
         s->cap = cap;
     }
-    s->idx[s->n++] = idx;
+    s->idx[s->n] = idx;
+    s->attempt[s->n++] = attempt;
     return 0;
 }
 
-/* Reads one call's status object and settles its future, or re-invokes it. */
-static void s_settle(wren_executor *ex, wren_future *f)
+/* Reads the status object of one attempt of a call and settles its future,
+ * or re-invokes it. Statuses come in key order, attempt 0 first; once the
+ * future is settled, the other attempts' statuses are not read. */
+static void s_settle(wren_executor *ex, wren_future *f, int attempt)
 {
+    if (f->state != WREN_FUTURE_PENDING)
+        return;
     char key[180];
-    snprintf(key, sizeof key, "%s/%s/status", ex->job, f->call);
+    wren__outcome_key(key, sizeof key, ex->job, f->call, attempt, "status");
     wren_buf b;
     wren_buf_init(&b, 1u << 24);
     wren__status st;
     int rc = wren_store_get(ex->store, key, &b);
+    ex->n_gets++;
     if (rc != WREN_OK) {
         wren_buf_clean_up(&b);
         return; /* listed but gone or unreadable: try again next round */
@@ -1022,14 +1035,18 @@ static void s_settle(wren_executor *ex, wren_future *f)
             len = st.result_len;
             st.result = NULL;
         } else {
-            char want[180];
-            snprintf(want, sizeof want, "%s/%s/out", ex->job, f->call);
+            /* The attempt's own out object (wren__outcome_key); a worker
+             * from before per-attempt keys names JOB/CALL/out whatever the
+             * attempt. */
+            char want[180], legacy[180];
+            wren__outcome_key(want, sizeof want, ex->job, f->call, st.attempt, "out");
+            wren__outcome_key(legacy, sizeof legacy, ex->job, f->call, 0, "out");
             wren_buf ob;
             wren_buf_init(&ob, S_RESULT_MAX);
-            if (strcmp(st.result_key, want) != 0) {
+            if (strcmp(st.result_key, want) != 0 && strcmp(st.result_key, legacy) != 0) {
                 rc = WREN_EPROTO;
             } else {
-                rc = wren_store_get(ex->store, want, &ob);
+                rc = wren_store_get(ex->store, st.result_key, &ob);
                 ex->n_out_gets++;
                 f->out_in_store = 1;
             }
@@ -1197,11 +1214,11 @@ static size_t s_poll(wren_executor *ex)
         else if (!ex->list_failing_since_ns)
             ex->list_failing_since_ns = t0;
         ex->list_ns += wren_mono_ns() - t0;
-        ex->n_gets += seen.n;
         ex->n_rounds++;
         for (size_t i = 0; i < seen.n; i++)
-            s_settle(ex, ex->calls[seen.idx[i]]);
+            s_settle(ex, ex->calls[seen.idx[i]], seen.attempt[i]);
         free(seen.idx);
+        free(seen.attempt);
         if (list_auth_failed) {
             /* The store refuses us (a wrong or expired key): no outcome can
              * ever be read, so say so now rather than at every deadline. */

@@ -10,8 +10,13 @@
 /* A job's call count is bounded by its 8-digit call ids. */
 #define S_MAX_CALLS 100000000u
 
+/* wren__job_call.shown: which kind of status a call shows (0: none yet). */
+#define S_SHOWN_FAILURE 1
+#define S_SHOWN_SUCCESS 2
+
 typedef struct s_list {
-    char **keys;
+    char **keys; /* status keys, in listing order */
+    int *attempt; /* the attempt each one's key names */
     size_t n, cap;
     size_t prefix_len;
     size_t *ins; /* calls whose arguments are at JOB/CALL/in (for the cost) */
@@ -39,7 +44,11 @@ static int s_collect(const char *key, uint64_t size, void *user)
         l->ins[l->n_ins++] = idx;
         return 0;
     }
-    if (klen != l->prefix_len + 8 + 7 || strcmp(key + l->prefix_len + 8, "/status"))
+    /* JOB/CALL/status (attempt 0) or JOB/CALL/status.N (attempt N). */
+    if (klen < l->prefix_len + 9 || key[l->prefix_len + 8] != '/')
+        return 0;
+    int attempt = wren__status_key_attempt(key + l->prefix_len + 9, klen - l->prefix_len - 9);
+    if (attempt < 0)
         return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
@@ -47,9 +56,14 @@ static int s_collect(const char *key, uint64_t size, void *user)
         if (!k)
             return 1;
         l->keys = k;
+        int *a = realloc(l->attempt, cap * sizeof *a);
+        if (!a)
+            return 1;
+        l->attempt = a;
         l->cap = cap;
     }
     l->keys[l->n] = strdup(key);
+    l->attempt[l->n] = attempt;
     if (l->keys[l->n])
         l->n++;
     return 0;
@@ -67,6 +81,21 @@ static int s_parse_call(const char *s, size_t *idx)
     return 1;
 }
 
+/* Whether a status of ATTEMPT (a success if OK) is to be shown instead of the
+ * one shown so far for the call, so that a kept job shows what the executor
+ * returned: a success beats any failure (the executor takes the first
+ * success, and ignores a superseded attempt's failure); of two successes the
+ * earlier attempt's (the same result, for a deterministic kernel); of two
+ * failures the latest attempt's (the one no retry followed). */
+static int s_better(const wren__job_call *jc, int ok, int attempt)
+{
+    if (!jc->shown)
+        return 1;
+    if (ok)
+        return jc->shown == S_SHOWN_FAILURE || attempt < jc->attempt;
+    return jc->shown == S_SHOWN_FAILURE && attempt > jc->attempt;
+}
+
 static int s_grow(wren__job *j, size_t n)
 {
     if (n <= j->n_calls)
@@ -77,8 +106,10 @@ static int s_grow(wren__job *j, size_t n)
     if (!c)
         return WREN_ENOMEM;
     memset(c + j->n_calls, 0, (n - j->n_calls) * sizeof *c);
-    for (size_t i = j->n_calls; i < n; i++)
+    for (size_t i = j->n_calls; i < n; i++) {
         snprintf(c[i].call, sizeof c[i].call, "%08u", (unsigned)(i % S_MAX_CALLS));
+        c[i].attempt_max = -1;
+    }
     j->calls = c;
     j->n_calls = n;
     return WREN_OK;
@@ -195,6 +226,9 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
         if ((rc = s_grow(j, idx + 1)) != WREN_OK)
             goto cleanup;
         wren__job_call *jc = &j->calls[idx];
+        int attempt = l.attempt[k];
+        if (attempt > jc->attempt_max)
+            jc->attempt_max = attempt;
         /* The manifest's host-side verdict (cancelled, timed out) stands;
          * the status still gives the timings (for the cost). */
         int verdict = j->has_manifest && jc->state != WREN_FUTURE_DONE && jc->state != WREN_FUTURE_PENDING;
@@ -203,7 +237,11 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
         if (wren_store_get(st, l.keys[k], &b) != WREN_OK || wren__status_parse(b.data, b.len, &s) != WREN_OK) {
             /* A status that cannot be read is an outcome of its own, named:
              * not a bare "done" without a result (found by it_faults_endpoint). */
-            if (!verdict) {
+            if (!verdict && s_better(jc, 0, attempt)) {
+                jc->shown = S_SHOWN_FAILURE;
+                jc->attempt = attempt;
+                free(jc->result);
+                jc->result = NULL;
                 jc->state = WREN_FUTURE_FAILED;
                 s_set(&jc->error_type, "Wren.StoreError");
                 char msg[300];
@@ -212,9 +250,23 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
             }
             continue;
         }
+        /* A worker from before per-attempt keys wrote every attempt to
+         * JOB/CALL/status: the status's own attempt counts too. */
+        if (s.attempt > attempt)
+            attempt = s.attempt;
+        if (attempt > jc->attempt_max)
+            jc->attempt_max = attempt;
+        if (!s_better(jc, s.ok, attempt)) {
+            wren__status_clean_up(&s);
+            continue;
+        }
+        jc->shown = s.ok ? S_SHOWN_SUCCESS : S_SHOWN_FAILURE;
+        free(jc->result);
+        jc->result = NULL;
+        jc->result_len = 0;
         if (!jc->kernel)
             s_set(&jc->kernel, s.kernel);
-        jc->attempt = s.attempt;
+        jc->attempt = attempt;
         jc->tm.t_start = s.t_start;
         jc->tm.t_setup = s.t_setup;
         jc->tm.t_kernel = s.t_kernel;
@@ -227,6 +279,8 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
             /* timings only */
         } else if (s.ok) {
             jc->state = WREN_FUTURE_DONE;
+            s_set(&jc->error_type, NULL);
+            s_set(&jc->error_message, NULL);
             jc->out_store = s.result_key != NULL;
             if (load_results) {
                 if (s.has_result_b64) {
@@ -234,24 +288,29 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
                     jc->result_len = s.result_len;
                     s.result = NULL;
                 } else {
-                    char want[200];
-                    snprintf(want, sizeof want, "%s/%.8s/out", job, jc->call);
+                    /* The attempt's own out object; a worker from before
+                     * per-attempt keys names JOB/CALL/out for any attempt. */
+                    char want[200], legacy[200];
+                    wren__outcome_key(want, sizeof want, job, jc->call, s.attempt, "out");
+                    wren__outcome_key(legacy, sizeof legacy, job, jc->call, 0, "out");
                     wren_buf ob;
                     wren_buf_init(&ob, (size_t)1 << 31);
-                    if (!strcmp(s.result_key, want) && wren_store_get(st, want, &ob) == WREN_OK)
+                    if ((!strcmp(s.result_key, want) || !strcmp(s.result_key, legacy)) &&
+                        wren_store_get(st, s.result_key, &ob) == WREN_OK)
                         jc->result = (unsigned char *)wren_buf_detach(&ob, &jc->result_len);
                     wren_buf_clean_up(&ob);
                     if (!jc->result) {
                         jc->state = WREN_FUTURE_FAILED;
                         s_set(&jc->error_type, "Wren.StoreError");
                         char msg[300];
-                        snprintf(msg, sizeof msg, "%s: result object missing or unreadable", want);
+                        snprintf(msg, sizeof msg, "%s: result object missing or unreadable", s.result_key);
                         s_set(&jc->error_message, msg);
                     }
                 }
             }
         } else {
             jc->state = WREN_FUTURE_FAILED;
+            jc->out_store = 0;
             s_set(&jc->error_type, s.error_type);
             s_set(&jc->error_message, s.error_message);
         }
@@ -267,6 +326,7 @@ cleanup:
     for (size_t k = 0; k < l.n; k++)
         free(l.keys[k]);
     free(l.keys);
+    free(l.attempt);
     free(l.ins);
     json_decref(man);
     wren_buf_clean_up(&b);

@@ -75,10 +75,12 @@ typedef struct wren__job_call {
     unsigned char *result; /* msgpack; NULL unless loaded */
     size_t result_len;
     wren_timings tm;
-    int attempt;
-    int attempts;  /* invocations made, from the manifest; 0: unknown */
+    int attempt;     /* the attempt whose status is shown */
+    int attempt_max; /* the highest attempt with a status; -1: none */
+    int attempts;    /* invocations made, from the manifest; 0: unknown */
     int in_store;  /* JOB/CALL/in exists */
-    int out_store; /* the status names JOB/CALL/out */
+    int out_store; /* the status shown names an out object */
+    int shown;     /* which status is shown: 0 none yet, S_SHOWN_FAILURE, S_SHOWN_SUCCESS (job.c) */
 } wren__job_call;
 
 typedef struct wren__job {

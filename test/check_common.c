@@ -122,6 +122,29 @@ START_TEST(test_safe_ids)
 }
 END_TEST
 
+/* Outcome keys per attempt (docs/wire.md), and the attempt a key names. */
+START_TEST(test_outcome_keys_per_attempt)
+{
+    char k[64];
+    ck_assert_int_eq(wren__outcome_key(k, sizeof k, "j", "00000007", 0, "status"), 17);
+    ck_assert_str_eq(k, "j/00000007/status");
+    wren__outcome_key(k, sizeof k, "j", "00000007", 12, "out");
+    ck_assert_str_eq(k, "j/00000007/out.12");
+    static const struct {
+        const char *seg;
+        int attempt;
+    } cases[] = {{"status", 0},       {"status.1", 1},   {"status.1000000", 1000000}, {"status.1000001", -1},
+                 {"status.01", -1},   {"status.0", -1},  {"status.", -1},             {"status.1a", -1},
+                 {"status.12345678", -1}, {"statu", -1}, {"statusx", -1},             {"out.1", -1},
+                 {"status.-1", -1},   {"", -1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(wren__status_key_attempt(cases[i].seg, strlen(cases[i].seg)) == cases[i].attempt,
+                      "'%s' -> %d", cases[i].seg, wren__status_key_attempt(cases[i].seg, strlen(cases[i].seg)));
+    /* The length bounds the segment: "status.12" read as its first 8 bytes. */
+    ck_assert_int_eq(wren__status_key_attempt("status.12", 8), 1);
+}
+END_TEST
+
 
 static int s_unpack(const char *bytes, size_t len)
 {
@@ -294,6 +317,7 @@ int main(void)
     tcase_add_test(tc, test_container_keys_render_within_a_bound);
     tcase_add_test(tc, test_render_repairs_utf8_and_keeps_key_bytes);
     tcase_add_test(tc, test_base64_refuses_noncanonical_padding_bits);
+    tcase_add_test(tc, test_outcome_keys_per_attempt);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

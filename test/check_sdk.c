@@ -81,11 +81,14 @@ static json_t *fx_event(fx *f, size_t i)
     return NULL;
 }
 
-/* Writes JOB/CALL/status as a worker would. result: msgpack bytes or NULL. */
-static void fx_status(fx *f, unsigned call, int attempt, const wren_args *result, const char *etype, const char *emsg)
+/* Writes the status of one attempt at KEY_ATTEMPT's key (JOB/CALL/status,
+ * or status.N for N > 0). result: msgpack bytes or NULL. */
+static void fx_status_at(fx *f, unsigned call, int attempt, int key_attempt, const wren_args *result, const char *etype,
+                         const char *emsg)
 {
-    char key[64];
-    snprintf(key, sizeof key, "jt/%08u/status", call);
+    char key[64], id[16];
+    snprintf(id, sizeof id, "%08u", call);
+    wren__outcome_key(key, sizeof key, "jt", id, key_attempt, "status");
     json_t *s = json_pack("{s:i, s:s, s:s, s:i, s:s, s:b, s:f, s:f, s:f, s:f, s:f, s:s, s:b, s:s}", "wren", 1, "job",
                           "jt", "call", "x", "attempt", attempt, "kernel", "k", "ok", result != NULL, "flops", 100.0,
                           "t_start", 10.0, "t_setup", 11.0, "t_kernel", 12.0, "t_written", 13.0, "instance", "i-1",
@@ -103,6 +106,12 @@ static void fx_status(fx *f, unsigned call, int attempt, const wren_args *result
     ck_assert_int_eq(wren_store_put(f->st, key, text, strlen(text)), WREN_OK);
     free(text);
     json_decref(s);
+}
+
+/* Writes an attempt's status as a worker does, at that attempt's key. */
+static void fx_status(fx *f, unsigned call, int attempt, const wren_args *result, const char *etype, const char *emsg)
+{
+    fx_status_at(f, call, attempt, attempt, result, etype, emsg);
 }
 
 static wren_args *s_int(int64_t v)
@@ -655,6 +664,99 @@ START_TEST(test_keep_data_writes_manifest_readable_as_a_job)
 }
 END_TEST
 
+/* Each attempt writes its own status (and out) object: the executor finds a
+ * retry's result at status.N and out.N, and still takes a status of any
+ * attempt at JOB/CALL/status from a worker that predates per-attempt keys. */
+START_TEST(test_each_attempt_has_its_own_outcome_keys)
+{
+    wren_config c;
+    wren_config_init(&c);
+    c.retries = 2;
+    fx f;
+    fx_start(&f, &c);
+    wren_future *fs[2];
+    ck_assert_int_eq(wren_map(f.ex, "addone", NULL, 2, fs), WREN_OK);
+    json_decref(fx_event(&f, 0));
+    json_decref(fx_event(&f, 1));
+    /* Call 0: attempt 0 crashes; attempt 1 succeeds with a result in out.1. */
+    fx_status(&f, 0, 0, NULL, "Wren.KernelCrash", "kernel 'addone' died of SIGSEGV (signal 11)");
+    json_t *ev = fx_event(&f, 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(ev, "attempt")), 1);
+    json_decref(ev);
+    ck_assert_int_eq(wren_store_put(f.st, "jt/00000000/out.1", "\x07", 1), WREN_OK);
+    const char *st1 = "{\"wren\":1,\"job\":\"jt\",\"call\":\"00000000\",\"attempt\":1,\"kernel\":\"addone\","
+                      "\"ok\":true,\"result_key\":\"jt/00000000/out.1\",\"result_bytes\":1,\"flops\":0,"
+                      "\"t_start\":10.0,\"t_written\":11.0,\"instance\":\"i-1\",\"cold\":false}";
+    ck_assert_int_eq(wren_store_put(f.st, "jt/00000000/status.1", st1, strlen(st1)), WREN_OK);
+    ck_assert_int_eq(wren_future_result(fs[0], 5000, NULL), WREN_OK);
+    ck_assert_int_eq(s_result_int(fs[0]), 7);
+    ck_assert_int_eq(wren_future_attempts(fs[0]), 2);
+    /* Call 1: attempt 0 crashes; a legacy worker writes attempt 1 over status. */
+    fx_status(&f, 1, 0, NULL, "Wren.KernelCrash", "kernel 'addone' died of SIGSEGV (signal 11)");
+    json_decref(fx_event(&f, 3));
+    wren_args *r = s_int(8);
+    fx_status_at(&f, 1, 1, 0, r, NULL, NULL);
+    ck_assert_int_eq(wren_future_result(fs[1], 5000, NULL), WREN_OK);
+    ck_assert_int_eq(s_result_int(fs[1]), 8);
+    ck_assert_uint_eq(sdk_sink_count(&f.sink), 4);
+    wren_args_destroy(r);
+    fx_stop(&f);
+}
+END_TEST
+
+/* A kept job read back shows what the executor returned whichever attempt
+ * wrote last: a success beats any failure, of two successes the earlier
+ * attempt's, of two failures the latest's; the cost counts every attempt. */
+START_TEST(test_kept_job_shows_the_outcome_the_executor_took)
+{
+    wren_config c;
+    wren_config_init(&c);
+    fx f;
+    fx_start(&f, &c);
+    wren_args *one = s_int(1), *two = s_int(2), *ten = s_int(10);
+    /* 0: a success, then a backup that failed later */
+    fx_status(&f, 0, 0, one, NULL, NULL);
+    fx_status(&f, 0, 1, NULL, "Sandbox.Timedout", "Task timed out after 2.00 seconds");
+    /* 1: a crash, then a retry that succeeded */
+    fx_status(&f, 1, 0, NULL, "Wren.KernelCrash", "died");
+    fx_status(&f, 1, 1, two, NULL, NULL);
+    /* 2: two failures: the latest attempt's stands */
+    fx_status(&f, 2, 0, NULL, "Wren.KernelCrash", "died");
+    fx_status(&f, 2, 1, NULL, "Wren.OutOfMemory", "again");
+    /* 3: successes of attempts 10 and 2 (status.10 lists before status.2) */
+    fx_status(&f, 3, 10, ten, NULL, NULL);
+    fx_status(&f, 3, 2, two, NULL, NULL);
+    /* 4: an unreadable status of a backup does not hide attempt 0's success */
+    fx_status(&f, 4, 0, one, NULL, NULL);
+    ck_assert_int_eq(wren_store_put(f.st, "jt/00000004/status.1", "{", 1), WREN_OK);
+    wren__job *job = NULL;
+    char err[256];
+    ck_assert_int_eq(wren__job_load(f.store_url, "jt", 1, &job, err, sizeof err), WREN_OK);
+    ck_assert_uint_eq(job->n_calls, 5);
+    const int state[5] = {WREN_FUTURE_DONE, WREN_FUTURE_DONE, WREN_FUTURE_FAILED, WREN_FUTURE_DONE, WREN_FUTURE_DONE};
+    const int value[5] = {1, 2, -1, 2, 1}, shown[5] = {0, 1, 1, 2, 0}, max[5] = {1, 1, 1, 10, 1};
+    for (int i = 0; i < 5; i++) {
+        wren__job_call *jc = &job->calls[i];
+        ck_assert_msg(jc->state == state[i], "call %d: state %d", i, jc->state);
+        ck_assert_msg(jc->attempt == shown[i], "call %d: attempt %d shown", i, jc->attempt);
+        ck_assert_msg(jc->attempt_max == max[i], "call %d: attempt_max %d", i, jc->attempt_max);
+        if (value[i] >= 0) {
+            ck_assert_uint_eq(jc->result_len, 1);
+            ck_assert_int_eq(jc->result[0], value[i]);
+            ck_assert_ptr_null(jc->error_type);
+        } else {
+            ck_assert_ptr_null(jc->result);
+            ck_assert_str_eq(jc->error_type, "Wren.OutOfMemory");
+            ck_assert_str_eq(jc->error_message, "again");
+        }
+    }
+    wren__job_destroy(job);
+    wren_args_destroy(one);
+    wren_args_destroy(two);
+    wren_args_destroy(ten);
+    fx_stop(&f);
+}
+END_TEST
 
 START_TEST(test_outcomes_found_anywhere_in_a_big_job)
 {
@@ -1013,6 +1115,8 @@ int main(void)
     tcase_add_test(tc, test_map_reduce_invokes_reducer_over_all_results);
     tcase_add_test(tc, test_invoke_throttling_is_retried_and_rejection_fails_typed);
     tcase_add_test(tc, test_keep_data_writes_manifest_readable_as_a_job);
+    tcase_add_test(tc, test_each_attempt_has_its_own_outcome_keys);
+    tcase_add_test(tc, test_kept_job_shows_the_outcome_the_executor_took);
     tcase_add_test(tc, test_outcomes_found_anywhere_in_a_big_job);
     tcase_add_test(tc, test_polling_lists_each_finished_call_once);
     tcase_add_test(tc, test_interrupt_ends_waits_at_once);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Store mode: the bootstrap reads `input` from a file:// store and writes
-# JOB/CALL/status (and JOB/CALL/out past 64 KiB); the files are read back and
-# checked exactly, for successes and for each kind of failure.
+# JOB/CALL/status (and JOB/CALL/out past 64 KiB), or status.N and out.N for
+# attempt N > 0; the files are read back and checked exactly, for successes and
+# for each kind of failure.
 source "$(dirname "$0")/lib.sh"
 source "$WREN_SOURCE_DIR/test/fake_runtime_api.sh"
 
@@ -23,17 +24,19 @@ boot_events "$ev" \
     '{"kernel":"addone","input":"j-1/00000009/in","store":"'"$url"'","job":"j-1","call":"00000005"}' \
     '{"kernel":"addone","args":5,"store":"ftp://nowhere","job":"j-1","call":"00000006"}' \
     '{"kernel":"addone","input":"j-1/00000001/in","store":"'"$url"'"}' \
-    '{"kernel":"fail","args":{"message":"no"},"store":"'"$url"'","job":"j-2","call":"00000001"}'
+    '{"kernel":"fail","args":{"message":"no"},"store":"'"$url"'","job":"j-2","call":"00000001"}' \
+    '{"kernel":"echo","args_b64":"'"$big_b64"'","store":"'"$url"'","job":"j-4","call":"00000000","attempt":12}'
 boot_run "$ev" "$res"
 boot_check "$res" <<'EOF'
 import base64, re
-assert len(r) == 8, len(r)
-def status(job, call):
-    with open(os.path.join(store, job, call, "status")) as f:
+assert len(r) == 9, len(r)
+def status(job, call, name="status"):
+    with open(os.path.join(store, job, call, name)) as f:
         text = f.read()
     return text, json.loads(text)
-# 1: input from the store, small result inline in the status
-text, s = status("j-1", "00000001")
+# 1: input from the store, small result inline in the status of attempt 1
+text, s = status("j-1", "00000001", "status.1")
+assert sorted(os.listdir(os.path.join(store, "j-1", "00000001"))) == ["in", "status.1"]
 assert r[0]["kind"] == "response" and r[0]["body"] == text, "the sync answer in store mode is the status"
 assert list(s) == ["wren", "job", "call", "attempt", "kernel", "ok", "result_b64", "result_bytes", "flops",
                    "t_submit", "t_start", "t_setup", "t_kernel", "t_written", "instance", "cold", "log_tail"], list(s)
@@ -75,6 +78,13 @@ text, s = status("j-2", "00000001")
 assert s["error"] == {"type": "Wren.KernelError", "message": "no"}, s
 assert sorted(os.listdir(os.path.join(store, "j-1"))) == ["00000001", "00000002", "00000003", "00000004", "00000005"]
 assert sorted(os.listdir(os.path.join(store, "j-1", "00000002"))) == ["out", "status"]
+# 9: attempt 12 of a call with a big result: out.12 and status.12, nothing of attempt 0's
+text, s = status("j-4", "00000000", "status.12")
+assert s["ok"] is True and s["attempt"] == 12 and s["result_key"] == "j-4/00000000/out.12", s
+assert r[8]["kind"] == "response" and r[8]["body"] == text, r[8]
+assert sorted(os.listdir(os.path.join(store, "j-4", "00000000"))) == ["out.12", "status.12"]
+with open(os.path.join(store, "j-4", "00000000", "out.12"), "rb") as f:
+    assert f.read() == out
 EOF
 echo "bootstrap_store: ok"
 
