@@ -538,6 +538,9 @@ static char *s_decode_tail(const s_resp *r)
 START_TEST(test_tail_log)
 {
     wren_emulator_function f = s_fn("fn", NULL);
+    /* One instance, so the second invoke is warm: with two, it may find the
+     * first instance not yet back at `next` and cold-start the other. */
+    f.concurrency = 1;
     wren_emulator *em = s_start(&f, 1, 0);
     int port = wren_emulator_port(em);
     s_resp r;
