@@ -174,6 +174,18 @@ int wren__outcome_key(char *out, size_t size, const char *job, const char *call,
     return snprintf(out, size, "%s/%s/%s.%d", job, call, name, attempt);
 }
 
+static int s_is_out_key(const char *result_key, const char *job, const char *call, int attempt)
+{
+    char key[1200];
+    int n = wren__outcome_key(key, sizeof key, job, call, attempt, "out");
+    return n > 0 && (size_t)n < sizeof key && !strcmp(result_key, key);
+}
+
+int wren__result_key_ok(const char *result_key, const char *job, const char *call, int attempt)
+{
+    return s_is_out_key(result_key, job, call, attempt) || s_is_out_key(result_key, job, call, 0);
+}
+
 int wren__status_key_attempt(const char *segment, size_t len)
 {
     static const char name[] = "status";

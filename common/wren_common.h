@@ -134,6 +134,11 @@ int wren_random_hex(char *out, size_t nbytes);
  * NAME is "status" or "out". Returns snprintf's count (>= size: truncated). */
 int wren__outcome_key(char *out, size_t size, const char *job, const char *call, int attempt, const char *name);
 
+/* True if a status's result_key names where ATTEMPT's result belongs: that
+ * attempt's out key, or JOB/CALL/out, where workers from before per-attempt
+ * keys put every attempt's. */
+int wren__result_key_ok(const char *result_key, const char *job, const char *call, int attempt);
+
 /* The attempt a status key's last segment names: "status" -> 0,
  * "status.N" -> N (1..WREN__MAX_ATTEMPT, no leading zero), anything else -1. */
 int wren__status_key_attempt(const char *segment, size_t len);

@@ -940,9 +940,13 @@ static void s_try_reduce(wren_executor *ex, wren_future *r)
 
 /* ---- polling ------------------------------------------------------------------- */
 
+typedef struct s_listed {
+    size_t idx;  /* the call */
+    int attempt; /* the attempt its status is of (the key's suffix) */
+} s_listed;
+
 typedef struct s_seen {
-    size_t *idx;
-    int *attempt; /* the attempt each listed status is of (its key's suffix) */
+    s_listed *found;
     size_t n, cap;
     wren_executor *ex;
     size_t prefix_len;
@@ -975,18 +979,13 @@ static int s_list_cb(const char *key, uint64_t size, void *user)
         return 0;
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 256;
-        size_t *p = realloc(s->idx, cap * sizeof *p);
+        s_listed *p = realloc(s->found, cap * sizeof *p);
         if (!p)
             return 1;
-        s->idx = p;
-        int *a = realloc(s->attempt, cap * sizeof *a);
-        if (!a)
-            return 1;
-        s->attempt = a;
+        s->found = p;
         s->cap = cap;
     }
-    s->idx[s->n] = idx;
-    s->attempt[s->n++] = attempt;
+    s->found[s->n++] = (s_listed){idx, attempt};
     return 0;
 }
 
@@ -1035,15 +1034,9 @@ static void s_settle(wren_executor *ex, wren_future *f, int attempt)
             len = st.result_len;
             st.result = NULL;
         } else {
-            /* The attempt's own out object (wren__outcome_key); a worker
-             * from before per-attempt keys names JOB/CALL/out whatever the
-             * attempt. */
-            char want[180], legacy[180];
-            wren__outcome_key(want, sizeof want, ex->job, f->call, st.attempt, "out");
-            wren__outcome_key(legacy, sizeof legacy, ex->job, f->call, 0, "out");
             wren_buf ob;
             wren_buf_init(&ob, S_RESULT_MAX);
-            if (strcmp(st.result_key, want) != 0 && strcmp(st.result_key, legacy) != 0) {
+            if (!wren__result_key_ok(st.result_key, ex->job, f->call, st.attempt)) {
                 rc = WREN_EPROTO;
             } else {
                 rc = wren_store_get(ex->store, st.result_key, &ob);
@@ -1216,9 +1209,8 @@ static size_t s_poll(wren_executor *ex)
         ex->list_ns += wren_mono_ns() - t0;
         ex->n_rounds++;
         for (size_t i = 0; i < seen.n; i++)
-            s_settle(ex, ex->calls[seen.idx[i]], seen.attempt[i]);
-        free(seen.idx);
-        free(seen.attempt);
+            s_settle(ex, ex->calls[seen.found[i].idx], seen.found[i].attempt);
+        free(seen.found);
         if (list_auth_failed) {
             /* The store refuses us (a wrong or expired key): no outcome can
              * ever be read, so say so now rather than at every deadline. */

@@ -14,9 +14,13 @@
 #define S_SHOWN_FAILURE 1
 #define S_SHOWN_SUCCESS 2
 
+typedef struct s_status_key {
+    char *key;
+    int attempt; /* the attempt the key names */
+} s_status_key;
+
 typedef struct s_list {
-    char **keys; /* status keys, in listing order */
-    int *attempt; /* the attempt each one's key names */
+    s_status_key *keys; /* status keys, in listing order */
     size_t n, cap;
     size_t prefix_len;
     size_t *ins; /* calls whose arguments are at JOB/CALL/in (for the cost) */
@@ -52,19 +56,14 @@ static int s_collect(const char *key, uint64_t size, void *user)
         return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
-        char **k = realloc(l->keys, cap * sizeof *k);
+        s_status_key *k = realloc(l->keys, cap * sizeof *k);
         if (!k)
             return 1;
         l->keys = k;
-        int *a = realloc(l->attempt, cap * sizeof *a);
-        if (!a)
-            return 1;
-        l->attempt = a;
         l->cap = cap;
     }
-    l->keys[l->n] = strdup(key);
-    l->attempt[l->n] = attempt;
-    if (l->keys[l->n])
+    l->keys[l->n] = (s_status_key){strdup(key), attempt};
+    if (l->keys[l->n].key)
         l->n++;
     return 0;
 }
@@ -221,20 +220,26 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
     }
     for (size_t k = 0; k < l.n; k++) {
         size_t idx;
-        if (!s_parse_call(l.keys[k] + l.prefix_len, &idx))
+        const char *skey = l.keys[k].key;
+        if (!s_parse_call(skey + l.prefix_len, &idx))
             continue;
         if ((rc = s_grow(j, idx + 1)) != WREN_OK)
             goto cleanup;
         wren__job_call *jc = &j->calls[idx];
-        int attempt = l.attempt[k];
-        if (attempt > jc->attempt_max)
-            jc->attempt_max = attempt;
         /* The manifest's host-side verdict (cancelled, timed out) stands;
          * the status still gives the timings (for the cost). */
         int verdict = j->has_manifest && jc->state != WREN_FUTURE_DONE && jc->state != WREN_FUTURE_PENDING;
         wren_buf_reset(&b);
         wren__status s;
-        if (wren_store_get(st, l.keys[k], &b) != WREN_OK || wren__status_parse(b.data, b.len, &s) != WREN_OK) {
+        int readable = wren_store_get(st, skey, &b) == WREN_OK && wren__status_parse(b.data, b.len, &s) == WREN_OK;
+        /* A worker from before per-attempt keys wrote every attempt to
+         * JOB/CALL/status: the status's own attempt counts too. */
+        int attempt = l.keys[k].attempt;
+        if (readable && s.attempt > attempt)
+            attempt = s.attempt;
+        if (attempt > jc->attempt_max)
+            jc->attempt_max = attempt;
+        if (!readable) {
             /* A status that cannot be read is an outcome of its own, named:
              * not a bare "done" without a result (found by it_faults_endpoint). */
             if (!verdict && s_better(jc, 0, attempt)) {
@@ -245,17 +250,11 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
                 jc->state = WREN_FUTURE_FAILED;
                 s_set(&jc->error_type, "Wren.StoreError");
                 char msg[300];
-                snprintf(msg, sizeof msg, "%s: unreadable or malformed status", l.keys[k]);
+                snprintf(msg, sizeof msg, "%s: unreadable or malformed status", skey);
                 s_set(&jc->error_message, msg);
             }
             continue;
         }
-        /* A worker from before per-attempt keys wrote every attempt to
-         * JOB/CALL/status: the status's own attempt counts too. */
-        if (s.attempt > attempt)
-            attempt = s.attempt;
-        if (attempt > jc->attempt_max)
-            jc->attempt_max = attempt;
         if (!s_better(jc, s.ok, attempt)) {
             wren__status_clean_up(&s);
             continue;
@@ -288,14 +287,9 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
                     jc->result_len = s.result_len;
                     s.result = NULL;
                 } else {
-                    /* The attempt's own out object; a worker from before
-                     * per-attempt keys names JOB/CALL/out for any attempt. */
-                    char want[200], legacy[200];
-                    wren__outcome_key(want, sizeof want, job, jc->call, s.attempt, "out");
-                    wren__outcome_key(legacy, sizeof legacy, job, jc->call, 0, "out");
                     wren_buf ob;
                     wren_buf_init(&ob, (size_t)1 << 31);
-                    if ((!strcmp(s.result_key, want) || !strcmp(s.result_key, legacy)) &&
+                    if (wren__result_key_ok(s.result_key, job, jc->call, s.attempt) &&
                         wren_store_get(st, s.result_key, &ob) == WREN_OK)
                         jc->result = (unsigned char *)wren_buf_detach(&ob, &jc->result_len);
                     wren_buf_clean_up(&ob);
@@ -324,9 +318,8 @@ int wren__job_load(const char *store_url, const char *job, int load_results, wre
     rc = WREN_OK;
 cleanup:
     for (size_t k = 0; k < l.n; k++)
-        free(l.keys[k]);
+        free(l.keys[k].key);
     free(l.keys);
-    free(l.attempt);
     free(l.ins);
     json_decref(man);
     wren_buf_clean_up(&b);
